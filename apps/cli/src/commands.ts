@@ -1,0 +1,30 @@
+import { DataSource } from 'typeorm';
+import { AdloomConfig } from '@adloom/config';
+import { createDataSource, Db } from '@adloom/db';
+import { ApiKeysRepository, ApiKeysService, Role } from '@adloom/auth';
+
+export async function createKey(
+  databaseUrl: string,
+  workspace: string,
+  role: Role,
+  name: string,
+): Promise<string> {
+  const dataSource: DataSource = await createDataSource(databaseUrl, 1).initialize();
+  try {
+    const service = new ApiKeysService(new ApiKeysRepository(new Db(dataSource)));
+    const { key } = await service.createForWorkspaceName(workspace, role, name);
+    return key;
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+export async function writeOpenApi(config: AdloomConfig): Promise<string> {
+  const { createApi, buildOpenApi } = await import('../../api/src/app');
+  const app = await createApi(config, { logs: false });
+  try {
+    return JSON.stringify(buildOpenApi(app), null, 2) + '\n';
+  } finally {
+    await app.close();
+  }
+}

@@ -1,0 +1,212 @@
+import { Command, Option } from 'commander';
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { AdloomConfig, loadConfig } from '@adloom/config';
+import { migrate } from '@adloom/db';
+import { startServices } from '@adloom/services';
+import { ROLES, Role } from '@adloom/auth';
+import { parseQueues } from '@adloom/queue';
+import { localSecrets } from './secrets';
+import { createKey, writeOpenApi } from './commands';
+
+const BIN = path.resolve(__dirname, '../../../../bin/adloom.js');
+
+function requireUrls(config: AdloomConfig, command: string) {
+  const missing = (['DATABASE_URL', 'REDIS_URL'] as const).filter((k) => !config[k]);
+  if (missing.length) {
+    throw new Error(
+      `adloom ${command} needs ${missing.join(' and ')}. For a laptop with embedded services, run \`adloom dev\` instead.`,
+    );
+  }
+}
+
+/** Stops on SIGINT/SIGTERM (once), running `stop` before exiting. */
+function onSignals(stop: (signal: NodeJS.Signals) => Promise<void>) {
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      stop(signal)
+        .catch((e) => console.error(e))
+        .finally(() => process.exit(0));
+    });
+  }
+}
+
+function spawnChild(args: string[], env: NodeJS.ProcessEnv, name: string): ChildProcess {
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  child.on('exit', (code, signal) => {
+    if (code !== 0 && signal === null) console.error(`${name} exited with code ${code}`);
+  });
+  return child;
+}
+
+function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Starts embedded services (as configured), migrates, and makes local secrets; returns the env for children. */
+export async function prepareLocal(config: AdloomConfig, log: (line: string) => void) {
+  const home = path.resolve(config.ADLOOM_HOME);
+  const services = await startServices(config, { home, log });
+  const env = { ...process.env, ...services.env, ...localSecrets(home) };
+  const ready = loadConfig(env);
+  const applied = await migrate(ready.DATABASE_URL!);
+  if (applied.length) log(`migrated: ${applied.join(', ')}`);
+  return { services, env, config: ready };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('adloom').description('Personalised video ads: generate, serve, optimise.');
+
+  program
+    .command('services')
+    .description('start Postgres, Redis and S3 as ADLOOM_SERVICES says, print their URLs, run until stopped')
+    .option('--json', 'print the URLs as one JSON line')
+    .option('--ephemeral', 'throwaway data without fsync (tests)')
+    .action(async (opts: { json?: boolean; ephemeral?: boolean }) => {
+      const config = loadConfig();
+      const services = await startServices(config, {
+        home: path.resolve(config.ADLOOM_HOME),
+        ephemeral: opts.ephemeral,
+        log: (l) => console.error(l),
+      });
+      onSignals(() => services.stop());
+      process.stdin.on('end', () => void services.stop().then(() => process.exit(0)));
+      process.stdin.resume();
+      if (opts.json) console.log(JSON.stringify({ ...services.env, embedded: services.embedded }));
+      else for (const [k, v] of Object.entries(services.env)) console.log(`${k}=${v}`);
+    });
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations (idempotent)')
+    .action(async () => {
+      const config = loadConfig();
+      requireUrls({ ...config, REDIS_URL: config.REDIS_URL ?? 'redis://unused' }, 'migrate');
+      const applied = await migrate(config.DATABASE_URL!);
+      console.log(applied.length ? `applied ${applied.join(', ')}` : 'database is up to date');
+    });
+
+  const keys = program.command('keys').description('API keys');
+  keys
+    .command('create')
+    .description('create an API key and print it (shown once)')
+    .requiredOption('--workspace <name>', 'workspace name (created when absent)')
+    .addOption(
+      new Option('--role <role>', 'role').choices(ROLES as unknown as string[]).makeOptionMandatory(),
+    )
+    .option('--name <name>', 'a label for the key', '')
+    .action(async (opts: { workspace: string; role: Role; name: string }) => {
+      const config = loadConfig();
+      requireUrls({ ...config, REDIS_URL: config.REDIS_URL ?? 'redis://unused' }, 'keys create');
+      console.log(await createKey(config.DATABASE_URL!, opts.workspace, opts.role, opts.name));
+    });
+
+  program
+    .command('api')
+    .description('serve the HTTP API')
+    .action(async () => {
+      const config = loadConfig();
+      requireUrls(config, 'api');
+      const { runApi } = await import('../../api/src/main');
+      const app = await runApi(config);
+      onSignals(async () => {
+        await app.close();
+      });
+    });
+
+  program
+    .command('worker')
+    .description('consume queues')
+    .option('--queues <list>', 'comma-separated queues (default: all)', '')
+    .action(async (opts: { queues: string }) => {
+      const config = loadConfig();
+      requireUrls(config, 'worker');
+      const { createWorker } = await import('../../worker/src/worker');
+      const app = await createWorker(config, parseQueues(opts.queues));
+      onSignals(async () => {
+        await app.close();
+      });
+    });
+
+  program
+    .command('openapi')
+    .description('write the OpenAPI document to a file')
+    .option('--out <file>', 'where to write', 'openapi.json')
+    .action(async (opts: { out: string }) => {
+      const config = loadConfig();
+      requireUrls(config, 'openapi');
+      fs.writeFileSync(opts.out, await writeOpenApi(config));
+      console.log(`wrote ${opts.out}`);
+    });
+
+  const dev = async (opts: { once?: boolean }, demo: boolean) => {
+    const log = (line: string) => console.log(line);
+    const local = await prepareLocal(loadConfig(), log);
+    const { env, config } = local;
+    const key =
+      config.ADLOOM_BOOTSTRAP_ADMIN_KEY ?? (await createKey(config.DATABASE_URL!, 'default', 'admin', 'dev'));
+    const childEnv = { ...env, ADLOOM_BOOTSTRAP_ADMIN_KEY: key };
+    const children = [spawnChild(['api'], childEnv, 'api'), spawnChild(['worker'], childEnv, 'worker')];
+    const stop = async () => {
+      await Promise.all(children.map((c) => stopChild(c, config.SHUTDOWN_GRACE)));
+      await local.services.stop();
+    };
+    onSignals(stop);
+    const base = `http://localhost:${config.PORT}`;
+    await waitReady(`${base}/health/ready`, 60_000);
+    log('');
+    log(
+      `Adloom is ready (${local.services.embedded.length ? `embedded: ${local.services.embedded.join(', ')}` : 'external services'})`,
+    );
+    log(`  API       ${base}/v1`);
+    log(`  Docs      ${base}/docs`);
+    log(`  Health    ${base}/health/ready`);
+    log(`  Admin key ${key}`);
+    log(`  Try: curl -H "Authorization: Bearer ${key}" ${base}/v1/api-keys`);
+    if (demo && opts.once) {
+      await stop();
+      process.exit(0);
+    }
+    log('Press Ctrl-C to stop.');
+  };
+
+  program
+    .command('dev')
+    .description('embedded services + API + workers in one process tree, for a laptop')
+    .action((opts) => dev(opts, false));
+  program
+    .command('demo')
+    .description('start everything and run the demo')
+    .option('--once', 'run the demo and exit')
+    .action((opts) => dev(opts, true));
+
+  await program.parseAsync(argv);
+}
+
+async function waitReady(url: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+      last = `${res.status} ${await res.text()}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the API did not become ready at ${url}: ${last}`);
+}

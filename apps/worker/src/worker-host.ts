@@ -1,0 +1,87 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { Job, Worker } from 'bullmq';
+import { AdloomConfig, CONFIG } from '@adloom/config';
+import { JOB_HANDLER, JOBS_OF, JobName, QueueName, Queues, redisConnection } from '@adloom/queue';
+
+type Handler = (data: unknown, job: Job) => Promise<unknown>;
+
+const CONCURRENCY: Partial<Record<QueueName, (c: AdloomConfig) => number>> = {
+  generate: (c) => c.GENERATE_CONCURRENCY,
+  compose: (c) => c.COMPOSE_CONCURRENCY,
+  webhooks: () => 8,
+  wave: () => 4,
+};
+
+/**
+ * Starts one BullMQ consumer per queue this process serves, dispatching each job to the method
+ * marked @JobHandler for its name. Refuses to start when a job of a served queue has no handler.
+ */
+@Injectable()
+export class WorkerHost implements OnApplicationShutdown {
+  private readonly logger = new Logger('worker');
+  private readonly workers: Worker[] = [];
+
+  constructor(
+    @Inject(CONFIG) private readonly config: AdloomConfig,
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
+    private readonly queues: Queues,
+  ) {}
+
+  handlers(): Map<JobName, Handler> {
+    const found = new Map<JobName, Handler>();
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance = wrapper.instance as Record<string, unknown> | undefined;
+      if (!instance || typeof instance !== 'object') continue;
+      const prototype = Object.getPrototypeOf(instance);
+      if (!prototype) continue;
+      for (const method of this.scanner.getAllMethodNames(prototype)) {
+        const name = this.reflector.get<JobName | undefined>(JOB_HANDLER, prototype[method]);
+        if (!name) continue;
+        if (found.has(name)) throw new Error(`Two handlers for job "${name}"`);
+        found.set(name, (instance[method] as Handler).bind(instance));
+      }
+    }
+    return found;
+  }
+
+  async start(queues: QueueName[]): Promise<void> {
+    const handlers = this.handlers();
+    const missing = queues.flatMap((q) => JOBS_OF(q)).filter((job) => !handlers.has(job));
+    if (missing.length) throw new Error(`No handler for job(s): ${missing.join(', ')}; refusing to start.`);
+    for (const queue of queues) {
+      const worker = new Worker(
+        queue,
+        async (job: Job) => {
+          const handler = handlers.get(job.name as JobName);
+          if (!handler) throw new Error(`No handler for job "${job.name}" on queue ${queue}`);
+          return handler(job.data, job);
+        },
+        {
+          connection: redisConnection(this.config.REDIS_URL!),
+          prefix: this.config.QUEUE_PREFIX,
+          concurrency: CONCURRENCY[queue]?.(this.config) ?? 1,
+          autorun: true,
+        },
+      );
+      worker.on('failed', (job, error) =>
+        this.logger.warn(`${queue} job ${job?.id} (${job?.name}) failed: ${error.message}`),
+      );
+      worker.on('error', (error) => this.logger.error(`${queue} worker: ${error.message}`));
+      this.workers.push(worker);
+    }
+    await Promise.all(this.workers.map((w) => w.waitUntilReady()));
+    this.logger.log(`consuming ${queues.join(', ')}`);
+  }
+
+  /** Stops taking jobs and waits for the ones in flight (BullMQ hands back what is left at close). */
+  async stop(): Promise<void> {
+    await Promise.all(this.workers.splice(0).map((w) => w.close()));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+}

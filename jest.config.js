@@ -1,0 +1,24 @@
+/** Unit specs sit beside their code (*.spec.ts); cross-app tests live in test/ (*.e2e-spec.ts). */
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+    },
+    module: { type: 'commonjs' },
+  },
+];
+
+module.exports = {
+  testEnvironment: 'node',
+  rootDir: '.',
+  testMatch: ['<rootDir>/{apps,libs,test,bench}/**/*.{spec,e2e-spec}.ts'],
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper: { '^@adloom/(.*)$': '<rootDir>/libs/$1/src' },
+  globalSetup: '<rootDir>/test/support/global-setup.js',
+  globalTeardown: '<rootDir>/test/support/global-teardown.js',
+  testTimeout: 60000,
+  maxWorkers: 2,
+};

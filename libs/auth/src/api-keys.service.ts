@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import { PageQuery } from '@adloom/db';
+import { AuthError } from './auth.errors';
+import { ApiKeysRepository, toApiKeyView } from './api-keys.repository';
+import { generateApiKey, hashApiKey, KEY_PATTERN, keyPrefix, Role } from './keys';
+import { Principal } from './principal';
+
+const CACHE_TTL_MS = 10_000;
+
+/**
+ * Issues, verifies and revokes keys. Verification is on every request (delivery included), so
+ * verified keys are remembered for a few seconds; revocation in this process takes effect at once,
+ * in other processes within the cache's lifetime.
+ */
+@Injectable()
+export class ApiKeysService {
+  private readonly cache = new Map<string, { principal: Principal; until: number }>();
+
+  constructor(private readonly keys: ApiKeysRepository) {}
+
+  async create(workspaceId: string, role: Role, name = '', key = generateApiKey()) {
+    const row = await this.keys.insert(workspaceId, {
+      name,
+      prefix: keyPrefix(key),
+      hash: hashApiKey(key),
+      role,
+    });
+    return { key, apiKey: toApiKeyView(row) };
+  }
+
+  async createForWorkspaceName(workspace: string, role: Role, name = '') {
+    const workspaceId = await this.keys.ensureWorkspace(workspace);
+    return { workspaceId, ...(await this.create(workspaceId, role, name)) };
+  }
+
+  /** Makes `key` the admin key of workspace `default` when that workspace has no key yet. */
+  async bootstrapAdmin(key: string): Promise<boolean> {
+    const workspaceId = await this.keys.ensureWorkspace('default');
+    if ((await this.keys.countKeys(workspaceId)) > 0) return false;
+    await this.create(workspaceId, 'admin', 'bootstrap', key);
+    return true;
+  }
+
+  async verify(key: string): Promise<Principal> {
+    if (!KEY_PATTERN.test(key)) throw new AuthError('invalid_key', 'The API key is malformed.');
+    const now = Date.now();
+    const cached = this.cache.get(key);
+    if (cached && cached.until > now) return cached.principal;
+    const row = await this.keys.findActiveByHash(hashApiKey(key));
+    if (!row) {
+      this.cache.delete(key);
+      throw new AuthError('invalid_key', 'The API key is unknown or revoked.');
+    }
+    const principal: Principal = { workspaceId: row.workspace_id, keyId: row.id, role: row.role };
+    this.cache.set(key, { principal, until: now + CACHE_TTL_MS });
+    return principal;
+  }
+
+  list(workspaceId: string, page: PageQuery) {
+    return this.keys.list(workspaceId, page);
+  }
+
+  async revoke(workspaceId: string, id: string) {
+    const row = await this.keys.revoke(workspaceId, id);
+    if (!row) throw new AuthError('key_not_found', `No API key ${id} in this workspace.`, { field: 'id' });
+    for (const [key, entry] of this.cache) if (entry.principal.keyId === id) this.cache.delete(key);
+    return toApiKeyView(row);
+  }
+}

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** Durations are whole seconds (`900`) or a number with a unit (`15m`, `30s`, `2h`, `500ms`). */
+const durationMs = z.string().transform((raw, ctx) => {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
+  if (!m) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration like 30s, 15m or 900, got "${raw}"` });
+    return z.NEVER;
+  }
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(m[1]) * factor);
+});
+const url = z.url();
+
+/**
+ * Every environment variable Adloom reads, with its default. This table is the whole surface:
+ * `infra/` may set only these names (a test holds them to it).
+ */
+export const settingsSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PUBLIC_BASE_URL: url.optional(),
+
+  ADLOOM_SERVICES: z.enum(['auto', 'embedded', 'external']).default('auto'),
+  ADLOOM_HOME: z.string().min(1).default('.adloom'),
+  DATABASE_URL: url.optional(),
+  DATABASE_POOL_SIZE: int(1, 200).default(10),
+  REDIS_URL: url.optional(),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9:_-]+$/)
+    .default('adloom'),
+  S3_ENDPOINT: url.optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_BUCKET: z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+      'a bucket name of 3-63 lowercase letters, digits, dots or dashes',
+    )
+    .default('adloom'),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  S3_FORCE_PATH_STYLE: bool.optional(),
+  PUBLIC_RENDER_BASE_URL: url.optional(),
+  PRESIGN_TTL: durationMs.default(3_600_000),
+
+  ADLOOM_BOOTSTRAP_ADMIN_KEY: z
+    .string()
+    .regex(/^adl_[A-Za-z0-9]{20,64}$/, 'a key of the form adl_ followed by 20-64 letters or digits')
+    .optional(),
+  TRACKING_SECRET: z.string().min(16).optional(),
+  PROVENANCE_SIGNING_KEY: z.string().min(1).optional(),
+
+  GENERATE_CONCURRENCY: int(1, 64).default(1),
+  COMPOSE_CONCURRENCY: int(1, 64).default(1),
+  GENERATE_RATE_PER_MINUTE: int(1, 100_000).default(60),
+  GENERATE_TIMEOUT: durationMs.default(1_800_000),
+  OPTIMIZE_INTERVAL: durationMs.default(900_000),
+  RECONCILE_INTERVAL: durationMs.default(60_000),
+  SHUTDOWN_GRACE: durationMs.default(30_000),
+
+  OPENAI_BASE_URL: url.default('https://api.openai.com/v1'),
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_VIDEO_MODEL: z.string().min(1).default('sora-2'),
+  OPENAI_PRICE_PER_SECOND: z.coerce.number().min(0).default(0.1),
+  OPENAI_POLL_INTERVAL: durationMs.default(10_000),
+  COMFYUI_URL: url.optional(),
+  COMFYUI_WORKFLOW: z.string().min(1).default('templates/comfyui/text-to-video.json'),
+  WEBHOOKS_ALLOW_PRIVATE: bool.default(false),
+  FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
+  FFPROBE_PATH: z.string().min(1).default('ffprobe'),
+});
+
+export type Settings = z.output<typeof settingsSchema>;
+export type AdloomConfig = Readonly<Settings>;
+export const SETTING_NAMES = Object.keys(settingsSchema.shape) as (keyof Settings)[];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super('Invalid configuration:\n' + problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the settings once; empty strings count as unset. Throws a ConfigError naming each bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AdloomConfig {
+  const raw: Record<string, string> = {};
+  for (const name of SETTING_NAMES) {
+    const value = env[name];
+    if (value !== undefined && value !== '') raw[name] = value;
+  }
+  const parsed = settingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({ variable: String(issue.path[0]), message: issue.message })),
+    );
+  }
+  return Object.freeze(parsed.data);
+}
+
+/** The base URL other systems use to reach this API (tracking pixels, VAST). */
+export function publicBaseUrl(config: AdloomConfig): string {
+  return (config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
+}

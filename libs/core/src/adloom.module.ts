@@ -1,0 +1,59 @@
+import { DynamicModule, Global, Module, Type } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import { AdloomConfig, ConfigModule } from '@adloom/config';
+import { Clock } from '@adloom/common';
+import { DbModule } from '@adloom/db';
+import { StorageModule } from '@adloom/storage';
+import { QueueModule } from '@adloom/queue';
+import { AuthModule } from '@adloom/auth';
+import { OpsModule } from '@adloom/ops';
+import { IdempotencyInterceptor, ProblemFilter, ZodPipe } from '@adloom/http';
+import { FEATURE_MODULES } from './features';
+
+const QUIET_PATHS = /^\/(t\/|health|metrics|console)/;
+
+@Global()
+@Module({ providers: [Clock], exports: [Clock] })
+class ClockModule {}
+
+/**
+ * The one module graph. The API and the worker both start from it; only the worker starts
+ * queue consumers, only the API listens for HTTP.
+ */
+@Module({})
+export class AdloomModule {
+  static forRoot(config: AdloomConfig, extra: Type[] = []): DynamicModule {
+    return {
+      module: AdloomModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.LOG_LEVEL,
+            genReqId: (req) => (req.headers['x-request-id'] as string) || randomUUID(),
+            autoLogging: {
+              ignore: (req) => QUIET_PATHS.test(req.url ?? '') || (req.url ?? '').startsWith('/v1/delivery'),
+            },
+            redact: ['req.headers.authorization'],
+            quietReqLogger: true,
+          },
+        }),
+        ClockModule,
+        DbModule,
+        StorageModule,
+        QueueModule,
+        AuthModule,
+        OpsModule,
+        ...FEATURE_MODULES,
+        ...extra,
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_PIPE, useClass: ZodPipe },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+      ],
+    };
+  }
+}

@@ -1,0 +1,4 @@
+export * from './problem.filter';
+export * from './zod.pipe';
+export * from './etag';
+export * from './idempotency.interceptor';

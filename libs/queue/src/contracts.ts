@@ -1,0 +1,46 @@
+/**
+ * Every queue, every job and its payload, in one place. Payloads carry ids only: a handler re-reads
+ * the rows, checks the state machine and exits quietly when the work is already done.
+ */
+export const QUEUES = ['generate', 'compose', 'wave', 'optimize', 'housekeeping', 'webhooks'] as const;
+export type QueueName = (typeof QUEUES)[number];
+
+export interface JobPayloads {
+  /** GPU: make (or reuse) the base clip for one variant's prompt. */
+  generate: { workspaceId: string; variantId: string };
+  /** CPU: finish one variant's clip into every format. */
+  compose: { workspaceId: string; variantId: string };
+  /** Parent of a wave's jobs: completes when every variant is composed or failed. */
+  wave: { workspaceId: string; campaignId: string; waveId: string };
+  /** Recompute allocation weights for every live campaign (or one). */
+  optimize: { campaignId?: string };
+  /** Re-enqueue variants whose state says in flight but that have no live job. */
+  reconcile: Record<string, never>;
+  /** Deliver one webhook attempt. */
+  webhook: { deliveryId: string };
+}
+export type JobName = keyof JobPayloads;
+export type JobData<N extends JobName> = JobPayloads[N];
+
+/** Which queue carries each job. */
+export const QUEUE_OF: Record<JobName, QueueName> = {
+  generate: 'generate',
+  compose: 'compose',
+  wave: 'wave',
+  optimize: 'optimize',
+  reconcile: 'housekeeping',
+  webhook: 'webhooks',
+};
+
+export const JOBS_OF = (queue: QueueName): JobName[] =>
+  (Object.keys(QUEUE_OF) as JobName[]).filter((job) => QUEUE_OF[job] === queue);
+
+export function parseQueues(list: string): QueueName[] {
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = names.filter((n) => !(QUEUES as readonly string[]).includes(n));
+  if (unknown.length) throw new Error(`Unknown queue(s): ${unknown.join(', ')}. Known: ${QUEUES.join(', ')}`);
+  return names.length ? (names as QueueName[]) : [...QUEUES];
+}

@@ -1,0 +1,4 @@
+export * from './contracts';
+export * from './queue.module';
+export * from './queues';
+export * from './job-handler';

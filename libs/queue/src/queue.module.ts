@@ -1,0 +1,53 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import IORedis from 'ioredis';
+import { AdloomConfig, CONFIG } from '@adloom/config';
+import { QUEUES } from './contracts';
+import { Queues } from './queues';
+
+/** A plain Redis client for everything that is not a queue: health, locks, cache invalidation. */
+export const REDIS = Symbol('Redis');
+
+export function redisConnection(url: string) {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    username: u.username || undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : undefined,
+    tls: u.protocol === 'rediss:' ? {} : undefined,
+    maxRetriesPerRequest: null,
+  };
+}
+
+@Global()
+@Module({
+  imports: [
+    BullModule.forRootAsync({
+      inject: [CONFIG],
+      useFactory: (config: AdloomConfig) => {
+        if (!config.REDIS_URL) throw new Error('REDIS_URL is not set');
+        return { connection: redisConnection(config.REDIS_URL), prefix: config.QUEUE_PREFIX };
+      },
+    }),
+    BullModule.registerQueue(...QUEUES.map((name) => ({ name }))),
+  ],
+  providers: [
+    Queues,
+    {
+      provide: REDIS,
+      inject: [CONFIG],
+      useFactory: (config: AdloomConfig) =>
+        new IORedis(config.REDIS_URL!, { maxRetriesPerRequest: 2, lazyConnect: false }),
+    },
+  ],
+  exports: [Queues, BullModule, REDIS],
+})
+export class QueueModule implements OnApplicationShutdown {
+  constructor(@Inject(REDIS) private readonly redis: IORedis) {}
+
+  onApplicationShutdown(): void {
+    this.redis.disconnect();
+  }
+}

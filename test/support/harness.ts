@@ -1,0 +1,108 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Client } from 'pg';
+import { randomBytes } from 'node:crypto';
+import { AdloomConfig, loadConfig } from '@adloom/config';
+import { ApiKeysService, Role } from '@adloom/auth';
+import { createApi } from '../../apps/api/src/app';
+
+const suffix = () => randomBytes(5).toString('hex');
+
+/** A database cloned from the migrated template, for one test file. */
+export async function createTestDatabase(): Promise<string> {
+  const template = process.env.ADLOOM_TEST_DATABASE_URL;
+  if (!template)
+    throw new Error('ADLOOM_TEST_DATABASE_URL is not set: run tests through jest (global setup).');
+  const name = `t_${suffix()}`;
+  const admin = new Client({ connectionString: template.replace(/\/[^/]+$/, '/postgres') });
+  await admin.connect();
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.query(`CREATE DATABASE ${name} TEMPLATE adloom_template`);
+        break;
+      } catch (error) {
+        // Two files cloning the template at once: one waits for the other.
+        if (attempt > 50 || !/being accessed by other users/.test((error as Error).message)) throw error;
+        await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+  return template.replace(/\/[^/]+$/, `/${name}`);
+}
+
+/** Settings for one test file: its own database, bucket and queue prefix on the shared services. */
+export async function testConfig(overrides: Record<string, string> = {}): Promise<AdloomConfig> {
+  const id = suffix();
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'error',
+    ADLOOM_SERVICES: 'external',
+    DATABASE_URL: await createTestDatabase(),
+    DATABASE_POOL_SIZE: '5',
+    REDIS_URL: process.env.ADLOOM_TEST_REDIS_URL,
+    QUEUE_PREFIX: `t${id}`,
+    S3_ENDPOINT: process.env.ADLOOM_TEST_S3_ENDPOINT,
+    S3_ACCESS_KEY_ID: process.env.ADLOOM_TEST_S3_ACCESS_KEY_ID,
+    S3_SECRET_ACCESS_KEY: process.env.ADLOOM_TEST_S3_SECRET_ACCESS_KEY,
+    S3_FORCE_PATH_STYLE: 'true',
+    S3_BUCKET: `t-${id}`,
+    TRACKING_SECRET: randomBytes(24).toString('base64url'),
+    ADLOOM_HOME: process.env.ADLOOM_TEST_HOME,
+    ...overrides,
+  });
+}
+
+export interface TestResponse<T = any> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: T;
+  text: string;
+}
+
+export interface RequestOptions {
+  key?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  payload?: Buffer | string;
+}
+
+export class TestApi {
+  constructor(
+    readonly app: NestFastifyApplication,
+    readonly config: AdloomConfig,
+  ) {}
+
+  static async start(overrides: Record<string, string> = {}): Promise<TestApi> {
+    const config = await testConfig(overrides);
+    return new TestApi(await createApi(config, { logs: false }), config);
+  }
+
+  async key(role: Role, workspace = 'default'): Promise<string> {
+    const { key } = await this.app.get(ApiKeysService).createForWorkspaceName(workspace, role);
+    return key;
+  }
+
+  async request<T = any>(
+    method: string,
+    url: string,
+    options: RequestOptions = {},
+  ): Promise<TestResponse<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.key) headers.authorization = `Bearer ${options.key}`;
+    let payload: string | Buffer | undefined = options.payload;
+    if (options.body !== undefined) {
+      payload = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await this.app.inject({ method: method as 'GET', url, headers, payload });
+    let body: unknown = res.body;
+    if (/json/.test(String(res.headers['content-type'] ?? '')) && res.body) body = JSON.parse(res.body);
+    return { status: res.statusCode, headers: res.headers, body: body as T, text: res.body };
+  }
+
+  close(): Promise<void> {
+    return this.app.close();
+  }
+}
