@@ -1,0 +1,3 @@
+export * from './csv-import';
+export * from './events';
+export * from './tracking-token';

@@ -1,0 +1,159 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import {
+  eventFromToken,
+  signToken,
+  TRACKING_EVENTS,
+  TrackingTokenPayload,
+  verifyToken,
+} from './tracking-token';
+
+const SECRET = 'k'.repeat(32);
+const NEW_SECRET = randomBytes(32);
+const NOW = 1_800_000_000;
+
+const payload: TrackingTokenPayload = {
+  campaignId: '6f1c2a9e-5b7d-4c1e-9f3a-2d4b6c8e0a11',
+  variantId: '0b8e7d6c-5a4f-4e3d-9c2b-1a0f9e8d7c6b',
+  adServingId: 'a3f9e0c2-1b4d-4e6f-8a9b-0c1d2e3f4a5b',
+  segment: 'young-urban',
+  format: '9x16',
+  event: 'firstQuartile',
+  issuedAt: NOW,
+  expiresAt: NOW + 86_400,
+};
+
+function resign(bytes: Buffer, secret: string | Buffer): string {
+  const body = bytes.subarray(0, bytes.length - 16);
+  const tag = createHmac('sha256', secret).update(body).digest().subarray(0, 16);
+  return Buffer.concat([body, tag]).toString('base64url');
+}
+
+describe('signToken / verifyToken', () => {
+  it('round-trips every field', () => {
+    const token = signToken(payload, SECRET);
+    expect(verifyToken(token, SECRET, NOW + 60)).toEqual({ ok: true, payload });
+  });
+
+  it('is URL-safe and 119 characters for a typical pixel', () => {
+    const token = signToken(payload, SECRET);
+    expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(token).toHaveLength(119);
+  });
+
+  it.each(TRACKING_EVENTS)('carries the %s event', (event) => {
+    const token = signToken({ ...payload, event }, SECRET);
+    expect(verifyToken(token, SECRET, NOW)).toMatchObject({ ok: true, payload: { event } });
+  });
+
+  it('carries non-ASCII segments and upper-case UUIDs (as lower case)', () => {
+    const token = signToken(
+      { ...payload, segment: 'jóvenes-urbanos', variantId: payload.variantId.toUpperCase() },
+      SECRET,
+    );
+    expect(verifyToken(token, SECRET, NOW)).toMatchObject({
+      ok: true,
+      payload: { segment: 'jóvenes-urbanos', variantId: payload.variantId },
+    });
+  });
+
+  it('refuses a token with any single byte altered', () => {
+    const bytes = Buffer.from(signToken(payload, SECRET), 'base64url');
+    const reasons = new Set<string>();
+    for (let i = 0; i < bytes.length; i++) {
+      const tampered = Buffer.from(bytes);
+      tampered[i] ^= 0x01;
+      const result = verifyToken(tampered.toString('base64url'), SECRET, NOW);
+      reasons.add(result.ok ? 'accepted' : result.reason);
+    }
+    expect([...reasons]).toEqual(['bad_signature']);
+  });
+
+  it('refuses a token signed with another secret', () => {
+    expect(verifyToken(signToken(payload, SECRET), NEW_SECRET, NOW)).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    });
+  });
+
+  it('is accepted up to its expiry second and refused after', () => {
+    const token = signToken(payload, SECRET);
+    expect(verifyToken(token, SECRET, payload.expiresAt).ok).toBe(true);
+    expect(verifyToken(token, SECRET, payload.expiresAt + 1)).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  it('checks the signature before the expiry', () => {
+    const bytes = Buffer.from(signToken(payload, SECRET), 'base64url');
+    bytes[bytes.length - 1] ^= 0xff;
+    expect(verifyToken(bytes.toString('base64url'), SECRET, NOW + 10 * 86_400)).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    });
+  });
+
+  it('rotates secrets: signs with the first, verifies with any', () => {
+    const old = signToken(payload, SECRET);
+    const fresh = signToken(payload, [NEW_SECRET, SECRET]);
+    expect(verifyToken(old, [NEW_SECRET, SECRET], NOW).ok).toBe(true);
+    expect(verifyToken(fresh, [NEW_SECRET, SECRET], NOW).ok).toBe(true);
+    expect(verifyToken(fresh, NEW_SECRET, NOW).ok).toBe(true);
+    expect(verifyToken(old, NEW_SECRET, NOW)).toEqual({ ok: false, reason: 'bad_signature' });
+  });
+
+  it.each([
+    ['empty', ''],
+    ['too short', 'abcd'],
+    ['not base64url', signToken(payload, SECRET).slice(0, -4) + '*!*!'],
+    ['padded', signToken(payload, SECRET) + '='],
+    ['a length no base64 can have', 'A'.repeat(121)],
+    ['huge', 'A'.repeat(5000)],
+  ])('calls %s input malformed', (_, token) => {
+    expect(verifyToken(token, SECRET, NOW)).toEqual({ ok: false, reason: 'malformed' });
+  });
+
+  it('calls correctly signed bytes that do not parse malformed', () => {
+    const bytes = Buffer.from(signToken(payload, SECRET), 'base64url');
+    const futureVersion = Buffer.from(bytes);
+    futureVersion[0] = 0x21;
+    const unknownEvent = Buffer.from(bytes);
+    unknownEvent[0] = 0x1f;
+    const extraByte = Buffer.concat([
+      bytes.subarray(0, bytes.length - 16),
+      Buffer.from([0]),
+      bytes.subarray(-16),
+    ]);
+    for (const forged of [futureVersion, unknownEvent, extraByte]) {
+      expect(verifyToken(resign(forged, SECRET), SECRET, NOW)).toEqual({ ok: false, reason: 'malformed' });
+    }
+  });
+
+  it.each([
+    ['a campaign id that is not a UUID', { campaignId: 'campaign-1' }],
+    ['an unknown event', { event: 'conversion' }],
+    ['expiry before issue', { expiresAt: NOW - 1 }],
+    ['fractional seconds', { issuedAt: NOW + 0.5 }],
+    ['a segment over 255 bytes', { segment: 'é'.repeat(128) }],
+  ])('refuses to sign %s', (_, change) => {
+    expect(() => signToken({ ...payload, ...change } as TrackingTokenPayload, SECRET)).toThrow(RangeError);
+  });
+
+  it('refuses secrets shorter than 32 bytes, and no secret at all', () => {
+    expect(() => signToken(payload, 'short')).toThrow(/32 bytes/);
+    expect(() => signToken(payload, [])).toThrow(RangeError);
+    expect(() => verifyToken(signToken(payload, SECRET), [SECRET, 'short'], NOW)).toThrow(/32 bytes/);
+  });
+});
+
+describe('eventFromToken', () => {
+  it('turns a pixel hit into an event whose id repeats for the same ad serving and event', () => {
+    const event = eventFromToken(payload, Date.UTC(2027, 0, 15, 10, 30));
+    expect(event).toEqual({
+      id: 't:a3f9e0c2-1b4d-4e6f-8a9b-0c1d2e3f4a5b:firstQuartile',
+      type: 'firstQuartile',
+      variantId: payload.variantId,
+      segment: 'young-urban',
+      ts: Date.UTC(2027, 0, 15, 10, 30),
+    });
+    expect(eventFromToken(payload, 0).id).toBe(event.id);
+    expect(eventFromToken({ ...payload, event: 'complete' }, 0).id).not.toBe(event.id);
+  });
+});

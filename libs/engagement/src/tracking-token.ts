@@ -1,0 +1,238 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { EngagementEvent } from './events';
+
+/**
+ * Signed tokens for tracking pixels (`GET /t/:token`). A token is base64url of
+ *
+ *   byte 0        version (high nibble) | event (low nibble, index in TRACKING_EVENTS)
+ *   bytes 1–16    campaignId (UUID)
+ *   bytes 17–32   variantId (UUID)
+ *   bytes 33–48   adServingId (UUID)
+ *   bytes 49–52   issuedAt, seconds, unsigned 32-bit big-endian
+ *   1–5 bytes     lifetime (expiresAt − issuedAt), seconds, unsigned LEB128
+ *   1 + n bytes   segment: length, then UTF-8
+ *   1 + n bytes   format: length, then UTF-8
+ *   16 bytes      HMAC-SHA256 of everything before it, truncated
+ *
+ * The tag is truncated to 128 bits to keep tokens near 120 characters. Forging one means guessing
+ * 128 bits online against the pixel endpoint; truncation to at least 64 bits is what NIST SP 800-107
+ * allows for HMAC, so 128 leaves a wide margin. A token for segment `young-urban`, format `9x16` and
+ * a one-day lifetime is 89 bytes, 119 characters; each 3 more bytes of segment or format add 4.
+ *
+ * Secrets rotate by list: the first signs, every one verifies, so a new secret goes first and the
+ * old one stays listed until tokens signed with it have expired.
+ */
+
+/** Events a pixel can report. The index is the wire value: append only. */
+export const TRACKING_EVENTS = [
+  'impression',
+  'start',
+  'firstQuartile',
+  'midpoint',
+  'thirdQuartile',
+  'complete',
+  'click',
+] as const;
+export type TrackingEvent = (typeof TRACKING_EVENTS)[number];
+
+export interface TrackingTokenPayload {
+  campaignId: string;
+  variantId: string;
+  /** The VAST `AdServingId` of the response that carried the pixel; a UUID. */
+  adServingId: string;
+  segment: string;
+  format: string;
+  event: TrackingEvent;
+  /** Unix seconds. */
+  issuedAt: number;
+  /** Unix seconds; the token is refused after this second. */
+  expiresAt: number;
+}
+
+export type TokenSecrets = string | Uint8Array | readonly (string | Uint8Array)[];
+
+export type TokenVerification =
+  | { ok: true; payload: TrackingTokenPayload }
+  | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
+
+export const MIN_SECRET_BYTES = 32;
+
+const VERSION = 1;
+const MAC_BYTES = 16;
+const UUID_BYTES = 16;
+const ISSUED_AT_OFFSET = 1 + 3 * UUID_BYTES;
+const FIXED_BYTES = ISSUED_AT_OFFSET + 4;
+/** Version, ids, issuedAt, a 1-byte lifetime, two empty strings and the tag. */
+const MIN_TOKEN_BYTES = FIXED_BYTES + 1 + 2 + MAC_BYTES;
+const MAX_TOKEN_BYTES = FIXED_BYTES + 5 + 2 * 256 + MAC_BYTES;
+const MAX_TOKEN_CHARS = Math.ceil((MAX_TOKEN_BYTES * 4) / 3);
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const MALFORMED = Object.freeze({ ok: false, reason: 'malformed' } as const);
+const BAD_SIGNATURE = Object.freeze({ ok: false, reason: 'bad_signature' } as const);
+const EXPIRED = Object.freeze({ ok: false, reason: 'expired' } as const);
+
+export function signToken(payload: TrackingTokenPayload, secrets: TokenSecrets): string {
+  const [signingKey] = secretList(secrets);
+  const eventIndex = TRACKING_EVENTS.indexOf(payload.event);
+  if (eventIndex < 0) throw new RangeError(`unknown tracking event ${String(payload.event)}`);
+  const { issuedAt, expiresAt } = payload;
+  if (!Number.isInteger(issuedAt) || issuedAt < 0 || issuedAt > 0xffff_ffff) {
+    throw new RangeError(`issuedAt must be whole unix seconds, got ${issuedAt}`);
+  }
+  const lifetime = expiresAt - issuedAt;
+  if (!Number.isInteger(expiresAt) || lifetime < 0 || lifetime > 0xffff_ffff) {
+    throw new RangeError(
+      `expiresAt must be whole unix seconds, at most 2³² s after issuedAt, got ${expiresAt}`,
+    );
+  }
+  const segment = shortText('segment', payload.segment);
+  const format = shortText('format', payload.format);
+
+  const signedLength = FIXED_BYTES + varintLength(lifetime) + 1 + segment.length + 1 + format.length;
+  const token = Buffer.allocUnsafe(signedLength + MAC_BYTES);
+  token[0] = (VERSION << 4) | eventIndex;
+  writeUuid(token, 1, payload.campaignId);
+  writeUuid(token, 1 + UUID_BYTES, payload.variantId);
+  writeUuid(token, 1 + 2 * UUID_BYTES, payload.adServingId);
+  token.writeUInt32BE(issuedAt, ISSUED_AT_OFFSET);
+  let offset = writeVarint(token, FIXED_BYTES, lifetime);
+  offset = writeShortText(token, offset, segment);
+  writeShortText(token, offset, format);
+  mac(signingKey, token, signedLength).copy(token, signedLength, 0, MAC_BYTES);
+  return token.toString('base64url');
+}
+
+/**
+ * Checks the tag against every secret in constant time, then the expiry. A token whose bytes were
+ * altered fails on its tag, so `malformed` means it could not be a token at all.
+ */
+export function verifyToken(token: string, secrets: TokenSecrets, nowSeconds: number): TokenVerification {
+  const chars = token.length;
+  if (chars > MAX_TOKEN_CHARS || chars % 4 === 1 || !BASE64URL.test(token)) return MALFORMED;
+  const bytes = Buffer.from(token, 'base64url');
+  if (bytes.length < MIN_TOKEN_BYTES) return MALFORMED;
+  const signedLength = bytes.length - MAC_BYTES;
+  const tag = bytes.subarray(signedLength);
+
+  let signed = false;
+  for (const key of secretList(secrets)) {
+    if (timingSafeEqual(mac(key, bytes, signedLength).subarray(0, MAC_BYTES), tag)) {
+      signed = true;
+      break;
+    }
+  }
+  if (!signed) return BAD_SIGNATURE;
+
+  const payload = readPayload(bytes, signedLength);
+  if (!payload) return MALFORMED;
+  if (nowSeconds > payload.expiresAt) return EXPIRED;
+  return { ok: true, payload };
+}
+
+/**
+ * The engagement event a verified pixel stands for. Its id is derived from the ad serving, so a
+ * player that fires the same pixel twice for one ad counts once.
+ */
+export function eventFromToken(payload: TrackingTokenPayload, atMs: number): EngagementEvent {
+  return {
+    id: `t:${payload.adServingId}:${payload.event}`,
+    type: payload.event,
+    variantId: payload.variantId,
+    segment: payload.segment,
+    ts: atMs,
+  };
+}
+
+function mac(key: Uint8Array | string, bytes: Buffer, length: number): Buffer {
+  return createHmac('sha256', key).update(bytes.subarray(0, length)).digest();
+}
+
+function secretList(secrets: TokenSecrets): readonly (string | Uint8Array)[] {
+  const list = typeof secrets === 'string' || secrets instanceof Uint8Array ? [secrets] : secrets;
+  if (list.length === 0) throw new RangeError('at least one tracking-token secret is required');
+  for (const secret of list) {
+    const bytes = typeof secret === 'string' ? Buffer.byteLength(secret) : secret.byteLength;
+    if (bytes < MIN_SECRET_BYTES) {
+      throw new RangeError(`tracking-token secrets need at least ${MIN_SECRET_BYTES} bytes, got ${bytes}`);
+    }
+  }
+  return list;
+}
+
+function readPayload(bytes: Buffer, end: number): TrackingTokenPayload | undefined {
+  const head = bytes[0];
+  const event = TRACKING_EVENTS[head & 0x0f];
+  if (head >> 4 !== VERSION || event === undefined) return undefined;
+  const issuedAt = bytes.readUInt32BE(ISSUED_AT_OFFSET);
+
+  let offset = FIXED_BYTES;
+  let lifetime = 0;
+  for (let shift = 0; ; shift += 7) {
+    if (offset >= end || shift > 28) return undefined;
+    const byte = bytes[offset++];
+    lifetime += (byte & 0x7f) * 2 ** shift;
+    if (byte < 0x80) break;
+  }
+  const segmentEnd = offset + 1 + bytes[offset];
+  if (segmentEnd >= end) return undefined;
+  const formatEnd = segmentEnd + 1 + bytes[segmentEnd];
+  if (formatEnd !== end) return undefined;
+
+  return {
+    campaignId: readUuid(bytes, 1),
+    variantId: readUuid(bytes, 1 + UUID_BYTES),
+    adServingId: readUuid(bytes, 1 + 2 * UUID_BYTES),
+    segment: bytes.toString('utf8', offset + 1, segmentEnd),
+    format: bytes.toString('utf8', segmentEnd + 1, formatEnd),
+    event,
+    issuedAt,
+    expiresAt: issuedAt + lifetime,
+  };
+}
+
+function shortText(name: string, text: string): Buffer {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length > 255) throw new RangeError(`${name} must be at most 255 bytes of UTF-8`);
+  return bytes;
+}
+
+function writeShortText(target: Buffer, offset: number, text: Buffer): number {
+  target[offset] = text.length;
+  text.copy(target, offset + 1);
+  return offset + 1 + text.length;
+}
+
+function varintLength(value: number): number {
+  let length = 1;
+  for (let rest = Math.floor(value / 128); rest > 0; rest = Math.floor(rest / 128)) length++;
+  return length;
+}
+
+function writeVarint(target: Buffer, offset: number, value: number): number {
+  let rest = value;
+  let at = offset;
+  while (rest >= 0x80) {
+    target[at++] = (rest % 0x80) | 0x80;
+    rest = Math.floor(rest / 0x80);
+  }
+  target[at++] = rest;
+  return at;
+}
+
+function writeUuid(target: Buffer, offset: number, uuid: string): void {
+  if (!UUID.test(uuid)) throw new RangeError(`not a UUID: ${uuid}`);
+  target.write(uuid.replaceAll('-', ''), offset, UUID_BYTES, 'hex');
+}
+
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
+function readUuid(bytes: Buffer, offset: number): string {
+  let uuid = '';
+  for (let i = 0; i < UUID_BYTES; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) uuid += '-';
+    uuid += HEX[bytes[offset + i]];
+  }
+  return uuid;
+}

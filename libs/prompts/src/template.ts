@@ -1,0 +1,170 @@
+import {
+  checkTemplateSize,
+  formatPath,
+  parseTemplate,
+  templateSourceHash,
+  type TemplateAnalysis,
+  type VariableReference,
+} from './analyze';
+import {
+  COMPILE_OPTIONS,
+  RUNTIME_OPTIONS,
+  createHelpers,
+  findMessage,
+  handlebars,
+  type LocaleMessages,
+} from './environment';
+import { PromptError } from './errors';
+
+export const DEFAULT_LOCALE = 'en-US';
+
+export interface CompileTemplateOptions {
+  /** Message tables for `{{t}}`, by locale. */
+  messages?: LocaleMessages;
+  /** Locale whose table must hold every key the template uses; the fallback at render time. */
+  defaultLocale?: string;
+}
+
+export interface CompiledTemplate {
+  readonly analysis: TemplateAnalysis;
+  readonly messages: LocaleMessages;
+  readonly defaultLocale: string;
+  readonly run: HandlebarsTemplateDelegate;
+}
+
+interface CacheEntry {
+  analysis: TemplateAnalysis;
+  run: HandlebarsTemplateDelegate;
+}
+
+const CACHE_LIMIT = 500;
+const cache = new Map<string, CacheEntry>();
+
+/** Analyses and compiles a source; compiled forms are cached by source hash, least recently used out first. */
+function compiledSource(source: string): CacheEntry {
+  checkTemplateSize(source);
+  const hash = templateSourceHash(source);
+  const cached = cache.get(hash);
+  if (cached) return touch(hash, cached);
+
+  const { analysis, ast } = parseTemplate(source);
+  const entry: CacheEntry = { analysis, run: handlebars.compile(ast, COMPILE_OPTIONS) };
+  remember(hash, entry);
+  return entry;
+}
+
+function touch(key: string, entry: CacheEntry): CacheEntry {
+  cache.delete(key);
+  cache.set(key, entry);
+  return entry;
+}
+
+function remember(key: string, entry: CacheEntry): void {
+  cache.set(key, entry);
+  while (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+}
+
+/**
+ * Analyses a template (see analyzeTemplate) and checks that the default locale's table has every
+ * `{{t}}` key. The result renders with renderTemplate.
+ */
+export function compileTemplate(source: string, options: CompileTemplateOptions = {}): CompiledTemplate {
+  const { analysis, run } = compiledSource(source);
+  const messages = options.messages ?? {};
+  const defaultLocale = options.defaultLocale ?? DEFAULT_LOCALE;
+  const missing = analysis.translationKeys.filter(
+    (key) => findMessage(messages, key, defaultLocale, defaultLocale) === undefined,
+  );
+  if (missing.length > 0) {
+    throw new PromptError(
+      'missing_translation',
+      `The ${defaultLocale} messages lack ${missing.map((key) => `"${key}"`).join(', ')}, used by {{t}}`,
+      { keys: missing, locale: defaultLocale },
+    );
+  }
+  return { analysis, messages, defaultLocale, run };
+}
+
+function canonicalLocale(locale: string): string {
+  try {
+    return Intl.getCanonicalLocales(locale.replace(/_/g, '-'))[0];
+  } catch {
+    throw new PromptError('render_failed', `"${locale}" is not a valid locale`, { locale });
+  }
+}
+
+/** Renders with the given locale (for number, plural, upper/lower and t). Errors name the variable at fault. */
+export function renderTemplate(compiled: CompiledTemplate, context: object, locale: string): string {
+  const tag = canonicalLocale(locale);
+  try {
+    return compiled.run(context, {
+      ...RUNTIME_OPTIONS,
+      helpers: createHelpers(tag, compiled.messages, compiled.defaultLocale),
+    });
+  } catch (error) {
+    if (error instanceof PromptError) throw error;
+    throw renderError(error, compiled.analysis.references, context);
+  }
+}
+
+function renderError(error: unknown, references: readonly VariableReference[], context: object): PromptError {
+  const exception = error as { message?: unknown; lineNumber?: unknown; column?: unknown };
+  const message = typeof exception.message === 'string' ? exception.message : String(error);
+
+  // Strict mode: `"city" not defined in [object Object] - 1:2`, positioned at the path.
+  if (typeof exception.lineNumber === 'number' && typeof exception.column === 'number') {
+    const line = exception.lineNumber;
+    const column = exception.column + 1;
+    const reference = references.find((candidate) => candidate.line === line && candidate.column === column);
+    if (reference) return missingVariable(reference, context);
+    const name = /^"([^"]+)" not defined/.exec(message)?.[1];
+    return new PromptError(
+      'render_failed',
+      `${name ? `Variable "${name}" is not defined` : message} (line ${line}, column ${column})`,
+      { ...(name ? { variable: name } : {}), line, column },
+    );
+  }
+
+  // A path through a missing object (`{{default a.b.c "x"}}` with no `a.b`) fails as a TypeError.
+  if (error instanceof TypeError) {
+    const reference = references.find(
+      (candidate) => missingPrefix(candidate.segments, context) !== undefined,
+    );
+    if (reference) return missingVariable(reference, context);
+  }
+  return new PromptError('render_failed', `Template failed to render: ${message}`);
+}
+
+function missingVariable(reference: VariableReference, context: object): PromptError {
+  const missing = missingPrefix(reference.segments, context);
+  const detail =
+    missing && missing !== reference.path
+      ? `"${reference.path}" is not defined ("${missing}" is missing)`
+      : `"${reference.path}" is not defined`;
+  return new PromptError(
+    'render_failed',
+    `Variable ${detail} (line ${reference.line}, column ${reference.column})`,
+    {
+      variable: reference.path,
+      line: reference.line,
+      column: reference.column,
+    },
+  );
+}
+
+/** The shortest prefix of `segments` that does not exist in `context`; undefined when it all resolves. */
+function missingPrefix(segments: readonly string[], context: object): string | undefined {
+  let current: unknown = context;
+  for (let index = 0; index < segments.length; index++) {
+    if (segments[index] === '[]') return undefined;
+    if (
+      current === null ||
+      typeof current !== 'object' ||
+      !Object.prototype.hasOwnProperty.call(current, segments[index])
+    ) {
+      return formatPath(segments.slice(0, index + 1));
+    }
+    current = (current as Record<string, unknown>)[segments[index]];
+  }
+  return undefined;
+}
