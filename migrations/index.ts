@@ -1,6 +1,14 @@
 import { Foundation1732300000000 } from './1732300000000-foundation';
 import { Campaigns1732300100000 } from './1732300100000-campaigns';
 import { Engagement1732300200000 } from './1732300200000-engagement';
+import { ClipGenerations1732300300000 } from './1732300300000-clip-generations';
+import { ReportIndexes1732300600000 } from './1732300600000-report-indexes';
 
 /** Every migration in order. Generated, then read and tidied by hand; run by `adloom migrate`. */
-export const MIGRATIONS = [Foundation1732300000000, Campaigns1732300100000, Engagement1732300200000];
+export const MIGRATIONS = [
+  Foundation1732300000000,
+  Campaigns1732300100000,
+  Engagement1732300200000,
+  ClipGenerations1732300300000,
+  ReportIndexes1732300600000,
+];

@@ -11,13 +11,18 @@ const root = path.resolve(__dirname, '../..');
 
 module.exports = async () => {
   const dist = path.join(root, 'dist/libs/db/src/index.js');
-  if (!fs.existsSync(dist)) throw new Error('Run `npm test` (it builds first), or `npm run build` before jest.');
+  if (!fs.existsSync(dist))
+    throw new Error('Run `npm test` (it builds first), or `npm run build` before jest.');
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'adloom-test-'));
   fs.chmodSync(home, 0o755); // embedded Postgres runs as the postgres user when we are root
-  const child = spawn(process.execPath, [path.join(root, 'bin/adloom.js'), 'services', '--json', '--ephemeral'], {
-    env: { ...process.env, ADLOOM_HOME: home, LOG_LEVEL: 'error' },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(root, 'bin/adloom.js'), 'services', '--json', '--ephemeral'],
+    {
+      env: { ...process.env, ADLOOM_HOME: home, LOG_LEVEL: 'error' },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const line = await new Promise((resolve, reject) => {
     const rl = readline.createInterface({ input: child.stdout });
     rl.once('line', resolve);

@@ -99,7 +99,12 @@ export class TestApi {
     const res = await this.app.inject({ method: method as 'GET', url, headers, payload });
     let body: unknown = res.body;
     if (/json/.test(String(res.headers['content-type'] ?? '')) && res.body) body = JSON.parse(res.body);
-    return { status: res.statusCode, headers: res.headers, body: body as T, text: res.body };
+    return {
+      status: res.statusCode,
+      headers: res.headers as TestResponse['headers'],
+      body: body as T,
+      text: res.body,
+    };
   }
 
   close(): Promise<void> {

@@ -37,6 +37,7 @@ export async function createApi(
   });
   const app = await NestFactory.create<NestFastifyApplication>(AdloomModule.forRoot(config), adapter, {
     bufferLogs: true,
+    abortOnError: false,
     logger: options.logs === false ? false : undefined,
   });
   if (options.logs !== false) app.useLogger(app.get(Logger));

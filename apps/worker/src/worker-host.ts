@@ -2,9 +2,10 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { Job, Worker } from 'bullmq';
 import { AdloomConfig, CONFIG } from '@adloom/config';
-import { JOB_HANDLER, JOBS_OF, JobName, QueueName, Queues, redisConnection } from '@adloom/queue';
+import { JOB_HANDLER, JOBS_OF, JobName, QueueName, redisConnection } from '@adloom/queue';
+import { ShutdownSignal } from '@adloom/pipeline';
 
-type Handler = (data: unknown, job: Job) => Promise<unknown>;
+type Handler = (data: unknown, job: Job, token?: string) => Promise<unknown>;
 
 const CONCURRENCY: Partial<Record<QueueName, (c: AdloomConfig) => number>> = {
   generate: (c) => c.GENERATE_CONCURRENCY,
@@ -27,7 +28,7 @@ export class WorkerHost implements OnApplicationShutdown {
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
-    private readonly queues: Queues,
+    private readonly shutdown: ShutdownSignal,
   ) {}
 
   handlers(): Map<JobName, Handler> {
@@ -54,15 +55,17 @@ export class WorkerHost implements OnApplicationShutdown {
     for (const queue of queues) {
       const worker = new Worker(
         queue,
-        async (job: Job) => {
+        async (job: Job, token?: string) => {
           const handler = handlers.get(job.name as JobName);
           if (!handler) throw new Error(`No handler for job "${job.name}" on queue ${queue}`);
-          return handler(job.data, job);
+          return handler(job.data, job, token);
         },
         {
           connection: redisConnection(this.config.REDIS_URL!),
           prefix: this.config.QUEUE_PREFIX,
           concurrency: CONCURRENCY[queue]?.(this.config) ?? 1,
+          lockDuration: this.config.JOB_LOCK,
+          stalledInterval: this.config.JOB_LOCK,
           autorun: true,
         },
       );
@@ -76,9 +79,24 @@ export class WorkerHost implements OnApplicationShutdown {
     this.logger.log(`consuming ${queues.join(', ')}`);
   }
 
-  /** Stops taking jobs and waits for the ones in flight (BullMQ hands back what is left at close). */
+  /**
+   * Stops taking jobs and lets the ones in flight finish within SHUTDOWN_GRACE; past it, their work is
+   * aborted (ffmpeg and model calls stop, nothing is stored) and the jobs go back to the queue.
+   */
   async stop(): Promise<void> {
-    await Promise.all(this.workers.splice(0).map((w) => w.close()));
+    const workers = this.workers.splice(0);
+    if (!workers.length) return;
+    const closing = Promise.all(workers.map((w) => w.close()));
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'grace'>(
+      (resolve) => (timer = setTimeout(() => resolve('grace'), this.config.SHUTDOWN_GRACE)),
+    );
+    if ((await Promise.race([closing, graceOver])) === 'grace') {
+      this.logger.warn('shutdown grace is over: handing back the jobs in flight');
+      this.shutdown.abort();
+      await closing;
+    }
+    clearTimeout(timer);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -5,14 +5,31 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 /** Durations are whole seconds (`900`) or a number with a unit (`15m`, `30s`, `2h`, `500ms`). */
-const durationMs = z.string().transform((raw, ctx) => {
+function parseDuration(raw: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
-  if (!m) {
+  if (!m) return undefined;
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(m[1]) * factor);
+}
+const durationMs = z.string().transform((raw, ctx) => {
+  const ms = parseDuration(raw);
+  if (ms === undefined) {
     ctx.addIssue({ code: 'custom', message: `expected a duration like 30s, 15m or 900, got "${raw}"` });
     return z.NEVER;
   }
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
-  return Math.round(Number(m[1]) * factor);
+  return ms;
+});
+/** A comma-separated list of durations (`30s,2m,10m`). */
+const durationListMs = z.string().transform((raw, ctx) => {
+  const list = raw.split(',').map(parseDuration);
+  if (list.some((ms) => ms === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected durations separated by commas like 30s,2m,1h, got "${raw}"`,
+    });
+    return z.NEVER;
+  }
+  return list as number[];
 });
 const url = z.url();
 
@@ -50,12 +67,16 @@ export const settingsSchema = z.object({
   S3_FORCE_PATH_STYLE: bool.optional(),
   PUBLIC_RENDER_BASE_URL: url.optional(),
   PRESIGN_TTL: durationMs.default(3_600_000),
+  /** How often each API process checks Postgres for changes to the campaigns it delivers. */
+  DELIVERY_CACHE_REFRESH: durationMs.default(1_000),
 
   ADLOOM_BOOTSTRAP_ADMIN_KEY: z
     .string()
     .regex(/^adl_[A-Za-z0-9]{20,64}$/, 'a key of the form adl_ followed by 20-64 letters or digits')
     .optional(),
   TRACKING_SECRET: z.string().min(16).optional(),
+  /** How long a tracking pixel URL is honoured after the ad that carried it was served. */
+  TRACKING_TOKEN_TTL: durationMs.default(86_400_000),
   PROVENANCE_SIGNING_KEY: z.string().min(1).optional(),
 
   GENERATE_CONCURRENCY: int(1, 64).default(1),
@@ -65,6 +86,8 @@ export const settingsSchema = z.object({
   OPTIMIZE_INTERVAL: durationMs.default(900_000),
   RECONCILE_INTERVAL: durationMs.default(60_000),
   SHUTDOWN_GRACE: durationMs.default(30_000),
+  /** How long a worker holds a job (and a clip claim) without renewing it before another may take it over. */
+  JOB_LOCK: durationMs.default(30_000),
 
   OPENAI_BASE_URL: url.default('https://api.openai.com/v1'),
   OPENAI_API_KEY: z.string().optional(),
@@ -73,7 +96,14 @@ export const settingsSchema = z.object({
   OPENAI_POLL_INTERVAL: durationMs.default(10_000),
   COMFYUI_URL: url.optional(),
   COMFYUI_WORKFLOW: z.string().min(1).default('templates/comfyui/text-to-video.json'),
+  COMFYUI_PRICE_PER_GPU_SECOND: z.coerce.number().min(0).default(0),
+  COMFYUI_POLL_INTERVAL: durationMs.default(1_000),
   WEBHOOKS_ALLOW_PRIVATE: bool.default(false),
+  /** Waits before each webhook retry; a delivery fails after the last one (default: about a day). */
+  WEBHOOK_RETRY_DELAYS: durationListMs.default([
+    30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000, 28_800_000, 28_800_000,
+  ]),
+  WEBHOOK_TIMEOUT: durationMs.default(10_000),
   FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   FFPROBE_PATH: z.string().min(1).default('ffprobe'),
 });

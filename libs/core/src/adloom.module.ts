@@ -3,7 +3,7 @@ import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { AdloomConfig, ConfigModule } from '@adloom/config';
-import { Clock } from '@adloom/common';
+import { Clock, Scratch } from '@adloom/common';
 import { DbModule } from '@adloom/db';
 import { StorageModule } from '@adloom/storage';
 import { QueueModule } from '@adloom/queue';
@@ -15,7 +15,7 @@ import { FEATURE_MODULES } from './features';
 const QUIET_PATHS = /^\/(t\/|health|metrics|console)/;
 
 @Global()
-@Module({ providers: [Clock], exports: [Clock] })
+@Module({ providers: [Clock, Scratch], exports: [Clock, Scratch] })
 class ClockModule {}
 
 /**

@@ -13,7 +13,10 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { AdloomConfig, CONFIG } from '@adloom/config';
-import { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 export interface PutOptions {
   contentType?: string;
@@ -86,6 +89,34 @@ export class ObjectStore implements OnModuleDestroy {
       leavePartsOnError: false,
     });
     await upload.done();
+  }
+
+  /** Uploads a local file, hashing it on the way; returns its size and sha256. */
+  async putFile(
+    key: string,
+    file: string,
+    options: PutOptions = {},
+  ): Promise<{ bytes: number; sha256: string }> {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const tap = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        bytes += chunk.length;
+        done(null, chunk);
+      },
+    });
+    const upload = this.put(key, tap, options).catch((error: Error) => {
+      tap.destroy(error);
+      throw error;
+    });
+    await Promise.all([upload, pipeline(createReadStream(file), tap)]);
+    return { bytes, sha256: hash.digest('hex') };
+  }
+
+  /** Downloads an object to a local file. */
+  async getToFile(key: string, file: string): Promise<void> {
+    await pipeline(await this.get(key), createWriteStream(file));
   }
 
   async get(key: string, range?: { start: number; end: number }): Promise<Readable> {

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { VariantLifecycle } from './lifecycle';
+import { PlannerController } from './planner.controller';
+import { PlannerRepository } from './planner.repository';
+import { PlannerService } from './planner.service';
+import { ProgressService } from './progress';
+
+@Module({
+  controllers: [PlannerController],
+  providers: [PlannerRepository, PlannerService, ProgressService, VariantLifecycle],
+  exports: [PlannerService, ProgressService, VariantLifecycle],
+})
+export class PlannerModule {}
