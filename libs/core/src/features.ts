@@ -6,4 +6,10 @@ import { CampaignsModule } from '@adloom/campaigns';
 import { GenerationModule } from '@adloom/generation';
 
 /** The feature rooms, each one Nest module. */
-export const FEATURE_MODULES: Type[] = [WebhooksModule, PlannerModule, PipelineModule, CampaignsModule, GenerationModule];
+export const FEATURE_MODULES: Type[] = [
+  WebhooksModule,
+  PlannerModule,
+  PipelineModule,
+  CampaignsModule,
+  GenerationModule,
+];
