@@ -2,7 +2,9 @@ import { Foundation1732300000000 } from './1732300000000-foundation';
 import { Campaigns1732300100000 } from './1732300100000-campaigns';
 import { Engagement1732300200000 } from './1732300200000-engagement';
 import { ClipGenerations1732300300000 } from './1732300300000-clip-generations';
+import { AllocationCounts1732300400000 } from './1732300400000-allocation-counts';
 import { ReportIndexes1732300600000 } from './1732300600000-report-indexes';
+import { EventSeenCollation1732300650000 } from './1732300650000-event-seen-collation';
 
 /** Every migration in order. Generated, then read and tidied by hand; run by `adloom migrate`. */
 export const MIGRATIONS = [
@@ -10,5 +12,7 @@ export const MIGRATIONS = [
   Campaigns1732300100000,
   Engagement1732300200000,
   ClipGenerations1732300300000,
+  AllocationCounts1732300400000,
   ReportIndexes1732300600000,
+  EventSeenCollation1732300650000,
 ];

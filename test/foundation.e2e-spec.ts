@@ -192,8 +192,8 @@ describe('foundation', () => {
     expect(bytes).toBe(size);
     expect(received.digest('hex')).toBe(sent.digest('hex'));
     expect((await store.head('big/object.bin'))?.bytes).toBe(size);
-    // Three 5 MB parts at most are alive at once (two uploading, one filling), whatever the file size.
-    expect(peak).toBeLessThan(20 * 1024 * 1024);
+    // A few 5 MB parts are alive at once (two uploading, one filling and its copy), whatever the file size.
+    expect(peak).toBeLessThan(40 * 1024 * 1024);
     const url = await store.presign('big/object.bin', 60_000);
     const head = await fetch(url, { headers: { range: 'bytes=0-9' } });
     expect(head.status).toBe(206);

@@ -94,6 +94,9 @@ async function main() {
       `planned ${plan.variants} variants (${plan.uniquePrompts} unique prompts), ${waiting} generate jobs enqueued`,
     );
     console.log(`plan + enqueue: ${seconds.toFixed(2)} s; bare addBulk: ${bareSeconds.toFixed(2)} s`);
+    console.log(
+      `  planning (render, policy, insert): ${plan.timings!.planMs} ms; enqueue: ${plan.timings!.enqueueMs} ms`,
+    );
     console.log(`memory: rss grew ${((peakRss - rssBefore) / 1e6).toFixed(0)} MB while planning`);
     console.log(
       JSON.stringify({
@@ -104,6 +107,8 @@ async function main() {
         bare_seconds: +bareSeconds.toFixed(3),
         ratio: +(seconds / bareSeconds).toFixed(3),
         rss_growth_mb: Math.round((peakRss - rssBefore) / 1e6),
+        plan_ms: plan.timings!.planMs,
+        enqueue_ms: plan.timings!.enqueueMs,
       }),
     );
   } finally {

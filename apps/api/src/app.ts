@@ -41,7 +41,6 @@ export async function createApi(
     logger: options.logs === false ? false : undefined,
   });
   if (options.logs !== false) app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
 
   const metrics = app.get(Metrics);
   const fastify = app.getHttpAdapter().getInstance();

@@ -1,5 +1,4 @@
 import { DataSource } from 'typeorm';
-import { AdloomConfig } from '@adloom/config';
 import { createDataSource, Db } from '@adloom/db';
 import { ApiKeysRepository, ApiKeysService, Role } from '@adloom/auth';
 
@@ -16,15 +15,5 @@ export async function createKey(
     return key;
   } finally {
     await dataSource.destroy();
-  }
-}
-
-export async function writeOpenApi(config: AdloomConfig): Promise<string> {
-  const { createApi, buildOpenApi } = await import('../../api/src/app');
-  const app = await createApi(config, { logs: false });
-  try {
-    return JSON.stringify(buildOpenApi(app), null, 2) + '\n';
-  } finally {
-    await app.close();
   }
 }

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { ChildProcess, spawn } from 'node:child_process';
-import fs from 'node:fs';
+import type { Server } from 'node:http';
 import path from 'node:path';
 import { AdloomConfig, loadConfig } from '@adloom/config';
 import { migrate } from '@adloom/db';
@@ -8,7 +8,9 @@ import { startServices } from '@adloom/services';
 import { ROLES, Role } from '@adloom/auth';
 import { parseQueues } from '@adloom/queue';
 import { localSecrets } from './secrets';
-import { createKey, writeOpenApi } from './commands';
+import { createKey } from './commands';
+import { runDemo } from './demo';
+import { ensureTools } from './tools';
 
 const BIN = path.resolve(__dirname, '../../../../bin/adloom.js');
 
@@ -21,18 +23,48 @@ function requireUrls(config: AdloomConfig, command: string) {
   }
 }
 
-/** Stops on SIGINT/SIGTERM (once), running `stop` before exiting. */
-function onSignals(stop: (signal: NodeJS.Signals) => Promise<void>) {
+/** How long past SHUTDOWN_GRACE a process may take to close before it exits regardless. */
+const CLOSE_MARGIN_MS = 10_000;
+
+/**
+ * Stops on SIGINT/SIGTERM (once), running `stop` before exiting; a second signal is ignored. With
+ * `deadlineMs`, exits with code 1 when `stop` has not finished by then.
+ */
+function onSignals(stop: (signal: NodeJS.Signals) => Promise<void>, deadlineMs?: number) {
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       if (stopping) return;
       stopping = true;
-      stop(signal)
-        .catch((e) => console.error(e))
-        .finally(() => process.exit(0));
+      if (deadlineMs !== undefined) {
+        setTimeout(() => {
+          console.error(`still closing ${deadlineMs} ms after ${signal}: exiting`);
+          process.exit(1);
+        }, deadlineMs).unref();
+      }
+      stop(signal).then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error(error);
+          process.exit(1);
+        },
+      );
     });
   }
+}
+
+/**
+ * Stops accepting connections and waits (at most `graceMs`) for the requests in flight; keep-alive
+ * connections close as soon as they are idle. Whatever is still open afterwards (a progress stream)
+ * is cut when the application closes.
+ */
+async function drainHttp(server: Server, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const sweep = setInterval(() => server.closeIdleConnections(), 100);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+  clearInterval(sweep);
+  clearTimeout(timer);
 }
 
 function spawnChild(args: string[], env: NodeJS.ProcessEnv, name: string): ChildProcess {
@@ -122,8 +154,9 @@ export async function main(argv: string[]): Promise<void> {
       const { runApi } = await import('../../api/src/main');
       const app = await runApi(config);
       onSignals(async () => {
+        await drainHttp(app.getHttpServer(), config.SHUTDOWN_GRACE);
         await app.close();
-      });
+      }, config.SHUTDOWN_GRACE + CLOSE_MARGIN_MS);
     });
 
   program
@@ -135,50 +168,77 @@ export async function main(argv: string[]): Promise<void> {
       requireUrls(config, 'worker');
       const { createWorker } = await import('../../worker/src/worker');
       const app = await createWorker(config, parseQueues(opts.queues));
-      onSignals(async () => {
-        await app.close();
-      });
-    });
-
-  program
-    .command('openapi')
-    .description('write the OpenAPI document to a file')
-    .option('--out <file>', 'where to write', 'openapi.json')
-    .action(async (opts: { out: string }) => {
-      const config = loadConfig();
-      requireUrls(config, 'openapi');
-      fs.writeFileSync(opts.out, await writeOpenApi(config));
-      console.log(`wrote ${opts.out}`);
+      onSignals(() => app.close(), config.SHUTDOWN_GRACE + CLOSE_MARGIN_MS);
     });
 
   const dev = async (opts: { once?: boolean }, demo: boolean) => {
     const log = (line: string) => console.log(line);
-    const local = await prepareLocal(loadConfig(), log);
+    const started = Date.now();
+    const initial = loadConfig();
+    ensureTools(initial.ADLOOM_SERVICES === 'embedded' || !initial.REDIS_URL, log);
+    log(demo ? 'Adloom demo: starting Postgres, Redis and S3…' : 'Starting Postgres, Redis and S3…');
+    const local = await prepareLocal(initial, log);
     const { env, config } = local;
     const key =
       config.ADLOOM_BOOTSTRAP_ADMIN_KEY ?? (await createKey(config.DATABASE_URL!, 'default', 'admin', 'dev'));
-    const childEnv = { ...env, ADLOOM_BOOTSTRAP_ADMIN_KEY: key };
+    const childEnv: NodeJS.ProcessEnv = { ...env, ADLOOM_BOOTSTRAP_ADMIN_KEY: key };
+    if (demo) {
+      childEnv.OPTIMIZE_INTERVAL ??= '5s';
+      childEnv.GENERATE_CONCURRENCY ??= '2';
+      childEnv.COMPOSE_CONCURRENCY ??= '2';
+      childEnv.LOG_LEVEL ??= 'warn';
+      // A run that exits at the end has no use for the next generation of variants.
+      if (opts.once) childEnv.OPTIMIZE_AUTO_EVOLVE ??= 'false';
+    }
     const children = [spawnChild(['api'], childEnv, 'api'), spawnChild(['worker'], childEnv, 'worker')];
     const stop = async () => {
-      await Promise.all(children.map((c) => stopChild(c, config.SHUTDOWN_GRACE)));
+      await Promise.all(children.map((c) => stopChild(c, config.SHUTDOWN_GRACE + CLOSE_MARGIN_MS)));
       await local.services.stop();
     };
     onSignals(stop);
     const base = `http://localhost:${config.PORT}`;
-    await waitReady(`${base}/health/ready`, 60_000);
+    try {
+      await waitReady(`${base}/health/ready`, 60_000);
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+    const embedded = local.services.embedded.length
+      ? `embedded: ${local.services.embedded.join(', ')}`
+      : 'external services';
+    log(`Adloom is ready (${embedded})`);
+    let consoleKey = key;
+    if (demo) {
+      const workspace = 'demo';
+      const keys = {
+        admin: await createKey(config.DATABASE_URL!, workspace, 'admin', 'demo'),
+        marketer: await createKey(config.DATABASE_URL!, workspace, 'marketer', 'demo'),
+        platform: await createKey(config.DATABASE_URL!, workspace, 'platform', 'demo'),
+        analyst: await createKey(config.DATABASE_URL!, workspace, 'analyst', 'demo'),
+      };
+      consoleKey = keys.marketer;
+      let result: { ok: boolean };
+      try {
+        result = await runDemo(base, keys, log);
+      } catch (error) {
+        await stop();
+        throw error;
+      }
+      log(
+        result.ok
+          ? `\nThe optimiser found the planted winner in every segment (${Math.round((Date.now() - started) / 1000)} s).`
+          : '\nThe optimiser did not find the planted winner in every segment.',
+      );
+      if (opts.once) {
+        await stop();
+        process.exit(result.ok ? 0 : 1);
+      }
+    }
     log('');
-    log(
-      `Adloom is ready (${local.services.embedded.length ? `embedded: ${local.services.embedded.join(', ')}` : 'external services'})`,
-    );
-    log(`  API       ${base}/v1`);
-    log(`  Docs      ${base}/docs`);
-    log(`  Health    ${base}/health/ready`);
+    log(`  Console   ${base}/console  (sign in with ${consoleKey})`);
+    log(`  API       ${base}/v1   Docs ${base}/docs   Health ${base}/health/ready`);
     log(`  Admin key ${key}`);
     log(`  Try: curl -H "Authorization: Bearer ${key}" ${base}/v1/api-keys`);
-    if (demo && opts.once) {
-      await stop();
-      process.exit(0);
-    }
     log('Press Ctrl-C to stop.');
   };
 

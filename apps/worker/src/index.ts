@@ -1,2 +1,3 @@
 export * from './worker';
 export * from './worker-host';
+export * from './worker-health';

@@ -1,11 +1,14 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { Job, Worker } from 'bullmq';
+import { Job, WaitingError, Worker } from 'bullmq';
 import { AdloomConfig, CONFIG } from '@adloom/config';
 import { JOB_HANDLER, JOBS_OF, JobName, QueueName, redisConnection } from '@adloom/queue';
 import { ShutdownSignal } from '@adloom/pipeline';
 
 type Handler = (data: unknown, job: Job, token?: string) => Promise<unknown>;
+
+/** Errors a handler throws to tell BullMQ it already moved the job elsewhere. */
+const MOVED = new Set(['DelayedError', 'WaitingError', 'WaitingChildrenError', 'RateLimitError']);
 
 const CONCURRENCY: Partial<Record<QueueName, (c: AdloomConfig) => number>> = {
   generate: (c) => c.GENERATE_CONCURRENCY,
@@ -22,6 +25,7 @@ const CONCURRENCY: Partial<Record<QueueName, (c: AdloomConfig) => number>> = {
 export class WorkerHost implements OnApplicationShutdown {
   private readonly logger = new Logger('worker');
   private readonly workers: Worker[] = [];
+  private stopping?: Promise<void>;
 
   constructor(
     @Inject(CONFIG) private readonly config: AdloomConfig,
@@ -58,7 +62,14 @@ export class WorkerHost implements OnApplicationShutdown {
         async (job: Job, token?: string) => {
           const handler = handlers.get(job.name as JobName);
           if (!handler) throw new Error(`No handler for job "${job.name}" on queue ${queue}`);
-          return handler(job.data, job, token);
+          try {
+            return await handler(job.data, job, token);
+          } catch (error) {
+            if (!this.shutdown.signal.aborted || !token || MOVED.has((error as Error).name)) throw error;
+            // Interrupted by shutdown, not failed: back to the queue at once, without spending a try.
+            await job.moveToWait(token);
+            throw new WaitingError();
+          }
         },
         {
           connection: redisConnection(this.config.REDIS_URL!),
@@ -79,12 +90,22 @@ export class WorkerHost implements OnApplicationShutdown {
     this.logger.log(`consuming ${queues.join(', ')}`);
   }
 
+  /** True from start until stop begins: the worker takes jobs. */
+  get consuming(): boolean {
+    return this.workers.length > 0 && !this.stopping;
+  }
+
   /**
    * Stops taking jobs and lets the ones in flight finish within SHUTDOWN_GRACE; past it, their work is
    * aborted (ffmpeg and model calls stop, nothing is stored) and the jobs go back to the queue.
    */
-  async stop(): Promise<void> {
-    const workers = this.workers.splice(0);
+  stop(): Promise<void> {
+    this.stopping ??= this.drain();
+    return this.stopping;
+  }
+
+  private async drain(): Promise<void> {
+    const workers = [...this.workers];
     if (!workers.length) return;
     const closing = Promise.all(workers.map((w) => w.close()));
     let timer: NodeJS.Timeout | undefined;
@@ -97,6 +118,7 @@ export class WorkerHost implements OnApplicationShutdown {
       await closing;
     }
     clearTimeout(timer);
+    this.workers.length = 0;
   }
 
   async onApplicationShutdown(): Promise<void> {

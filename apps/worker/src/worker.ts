@@ -5,12 +5,21 @@ import { AdloomConfig } from '@adloom/config';
 import { AdloomModule } from '@adloom/core';
 import { QueueName } from '@adloom/queue';
 import { PipelineModule, Reconciler } from '@adloom/pipeline';
+import { WorkerHealth } from './worker-health';
 import { WorkerHost } from './worker-host';
 
-@Module({ imports: [DiscoveryModule, PipelineModule], providers: [WorkerHost], exports: [WorkerHost] })
+@Module({
+  imports: [DiscoveryModule, PipelineModule],
+  providers: [WorkerHost, WorkerHealth],
+  exports: [WorkerHost, WorkerHealth],
+})
 class WorkerHostModule {}
 
-/** A worker process: the shared module graph as an application context, consuming `queues`. */
+/**
+ * A worker process: the shared module graph as an application context, consuming `queues`. Signals
+ * are the caller's to handle (the CLI's `adloom worker` closes the app on SIGTERM); closing stops
+ * taking jobs and lets the ones in flight finish (within SHUTDOWN_GRACE) before anything else closes.
+ */
 export async function createWorker(
   config: AdloomConfig,
   queues: QueueName[],
@@ -22,8 +31,18 @@ export async function createWorker(
     logger: options.logs === false ? false : undefined,
   });
   if (options.logs !== false) app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
-  await app.get(WorkerHost).start(queues);
+  const host = app.get(WorkerHost);
+  const health = app.get(WorkerHealth);
+  // Nest closes the global modules (Postgres, Redis, S3 clients) before this one: jobs in flight
+  // need them, so consuming stops first.
+  const closeContext = app.close.bind(app);
+  app.close = async () => {
+    await host.stop();
+    await health.close();
+    await closeContext();
+  };
+  await host.start(queues);
+  if (config.WORKER_HEALTH_PORT) await health.listen(config.WORKER_HEALTH_PORT, config.HOST);
   if (queues.includes('housekeeping')) {
     const reconciler = app.get(Reconciler);
     await reconciler.schedule();

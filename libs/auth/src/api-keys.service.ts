@@ -37,8 +37,14 @@ export class ApiKeysService {
   async bootstrapAdmin(key: string): Promise<boolean> {
     const workspaceId = await this.keys.ensureWorkspace('default');
     if ((await this.keys.countKeys(workspaceId)) > 0) return false;
-    await this.create(workspaceId, 'admin', 'bootstrap', key);
-    return true;
+    try {
+      await this.create(workspaceId, 'admin', 'bootstrap', key);
+      return true;
+    } catch (error) {
+      // Two API processes starting together: the other one stored the same key first.
+      if ((error as { driverError?: { code?: string } }).driverError?.code === '23505') return false;
+      throw error;
+    }
   }
 
   async verify(key: string): Promise<Principal> {

@@ -1,3 +1,4 @@
+import { DeliveryCache } from '@adloom/delivery';
 import { Injectable } from '@nestjs/common';
 import { Db, Page, PageQuery, Queryable } from '@adloom/db';
 import { assertIfMatch, etagOf } from '@adloom/http';
@@ -90,6 +91,7 @@ export class CampaignsService {
     private readonly segments: SegmentsRepository,
     private readonly brandKits: BrandKitsService,
     private readonly contentPolicy: ContentPolicyService,
+    private readonly delivery: DeliveryCache,
   ) {}
 
   async create(workspaceId: string, input: CreateCampaign) {
@@ -160,15 +162,22 @@ export class CampaignsService {
   }
 
   launch(workspaceId: string, id: string) {
-    return this.transition(workspaceId, id, 'launch');
+    return this.transitionServed(workspaceId, id, 'launch');
   }
 
   pause(workspaceId: string, id: string) {
-    return this.transition(workspaceId, id, 'pause');
+    return this.transitionServed(workspaceId, id, 'pause');
   }
 
   archive(workspaceId: string, id: string) {
-    return this.transition(workspaceId, id, 'archive');
+    return this.transitionServed(workspaceId, id, 'archive');
+  }
+
+  /** A transition that changes what delivery serves: every API process hears of it at once. */
+  private async transitionServed(workspaceId: string, id: string, event: CampaignEvent) {
+    const result = await this.transition(workspaceId, id, event);
+    await this.delivery.invalidate(id);
+    return result;
   }
 
   /** draft, review or paused → generating; for the planner when a wave starts. */

@@ -32,6 +32,10 @@ const durationListMs = z.string().transform((raw, ctx) => {
   return list as number[];
 });
 const url = z.url();
+/** Keys as PEM blocks, or base64, separated by commas or white space. */
+const keyList = z
+  .string()
+  .transform((raw) => raw.match(/-----BEGIN [^-]+-----[\s\S]*?-----END [^-]+-----|[^\s,]+/g) ?? []);
 
 /**
  * Every environment variable Adloom reads, with its default. This table is the whole surface:
@@ -41,6 +45,8 @@ export const settingsSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(0, 65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
+  /** When set, a worker serves /health/live, /health/ready and /metrics on this port (probes, scraping). */
+  WORKER_HEALTH_PORT: int(1, 65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_BASE_URL: url.optional(),
 
@@ -74,16 +80,23 @@ export const settingsSchema = z.object({
     .string()
     .regex(/^adl_[A-Za-z0-9]{20,64}$/, 'a key of the form adl_ followed by 20-64 letters or digits')
     .optional(),
-  TRACKING_SECRET: z.string().min(16).optional(),
+  TRACKING_SECRET: z
+    .string()
+    .min(32, 'at least 32 characters (a comma-separated list rotates keys)')
+    .optional(),
   /** How long a tracking pixel URL is honoured after the ad that carried it was served. */
   TRACKING_TOKEN_TTL: durationMs.default(86_400_000),
   PROVENANCE_SIGNING_KEY: z.string().min(1).optional(),
+  /** Public keys of earlier signing keys, so manifests signed before a key rotation still verify. */
+  PROVENANCE_PUBLIC_KEYS: keyList.default([]),
 
   GENERATE_CONCURRENCY: int(1, 64).default(1),
   COMPOSE_CONCURRENCY: int(1, 64).default(1),
   GENERATE_RATE_PER_MINUTE: int(1, 100_000).default(60),
   GENERATE_TIMEOUT: durationMs.default(1_800_000),
   OPTIMIZE_INTERVAL: durationMs.default(900_000),
+  /** Start an evolution wave from each newly declared winner (a campaign's own setting wins). */
+  OPTIMIZE_AUTO_EVOLVE: bool.default(true),
   RECONCILE_INTERVAL: durationMs.default(60_000),
   SHUTDOWN_GRACE: durationMs.default(30_000),
   /** How long a worker holds a job (and a clip claim) without renewing it before another may take it over. */

@@ -12,7 +12,7 @@ import { OpsModule } from '@adloom/ops';
 import { IdempotencyInterceptor, ProblemFilter, ZodPipe } from '@adloom/http';
 import { FEATURE_MODULES } from './features';
 
-const QUIET_PATHS = /^\/(t\/|health|metrics|console)/;
+const QUIET_PATHS = /^\/(t\/|health|metrics|console|v1\/delivery\/)/;
 
 @Global()
 @Module({ providers: [Clock, Scratch], exports: [Clock, Scratch] })
@@ -34,7 +34,9 @@ export class AdloomModule {
             level: config.LOG_LEVEL,
             genReqId: (req) => (req.headers['x-request-id'] as string) || randomUUID(),
             autoLogging: {
-              ignore: (req) => QUIET_PATHS.test(req.url ?? '') || (req.url ?? '').startsWith('/v1/delivery'),
+              // The middleware sees a mounted, stripped `url`; the full path is `originalUrl`.
+              ignore: (req) =>
+                QUIET_PATHS.test((req as { originalUrl?: string }).originalUrl ?? req.url ?? ''),
             },
             redact: ['req.headers.authorization'],
             quietReqLogger: true,

@@ -4,6 +4,12 @@ import { PlannerModule } from '@adloom/planner';
 import { PipelineModule } from '@adloom/pipeline';
 import { CampaignsModule } from '@adloom/campaigns';
 import { GenerationModule } from '@adloom/generation';
+import { EngagementModule } from '@adloom/engagement';
+import { DeliveryModule } from '@adloom/delivery';
+import { ReportsModule } from '@adloom/reports';
+import { RendersModule } from '@adloom/renders';
+import { ConsoleModule } from '@adloom/console';
+import { OptimizerModule } from '@adloom/optimizer';
 
 /** The feature rooms, each one Nest module. */
 export const FEATURE_MODULES: Type[] = [
@@ -12,4 +18,10 @@ export const FEATURE_MODULES: Type[] = [
   PipelineModule,
   CampaignsModule,
   GenerationModule,
+  EngagementModule,
+  DeliveryModule,
+  ReportsModule,
+  RendersModule,
+  ConsoleModule,
+  OptimizerModule,
 ];

@@ -16,8 +16,9 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export const MAX_EVENTS_PER_BATCH = 10_000;
 export const SEGMENT_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
-const EARLIEST_TS = Date.UTC(2000, 0, 1);
-const LATEST_TS = Date.UTC(2100, 0, 1);
+/** Event timestamps are epoch milliseconds within these bounds. */
+export const EARLIEST_EVENT_TS = Date.UTC(2000, 0, 1);
+export const LATEST_EVENT_TS = Date.UTC(2100, 0, 1);
 const MS_PER_HOUR = 3_600_000;
 
 const timestampSchema = z
@@ -26,8 +27,8 @@ const timestampSchema = z
       z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone (Z or ±hh:mm)' }),
       z
         .number()
-        .min(EARLIEST_TS, 'must be epoch milliseconds (this looks like seconds or is before 2000)')
-        .max(LATEST_TS, 'must be epoch milliseconds before 2100')
+        .min(EARLIEST_EVENT_TS, 'must be epoch milliseconds (this looks like seconds or is before 2000)')
+        .max(LATEST_EVENT_TS, 'must be epoch milliseconds before 2100')
         .refine(Number.isInteger, 'must be whole epoch milliseconds'),
     ],
     { error: 'must be an ISO 8601 date-time or epoch milliseconds' },

@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import {
   eventFromToken,
   signToken,
+  signTokens,
   TRACKING_EVENTS,
   TrackingTokenPayload,
   verifyToken,
@@ -22,10 +23,18 @@ const payload: TrackingTokenPayload = {
   expiresAt: NOW + 86_400,
 };
 
+/** Signs bytes as the format says, independently of the code under test. */
 function resign(bytes: Buffer, secret: string | Buffer): string {
-  const body = bytes.subarray(0, bytes.length - 16);
-  const tag = createHmac('sha256', secret).update(body).digest().subarray(0, 16);
-  return Buffer.concat([body, tag]).toString('base64url');
+  const body = Buffer.from(bytes.subarray(0, bytes.length - 16));
+  const event = body[0] & 0x0f;
+  body[0] &= 0xf0;
+  const digest = createHmac('sha512', secret)
+    .update(body)
+    .update(Buffer.of(Math.floor(event / 4)))
+    .digest();
+  body[0] = bytes[0];
+  const start = (event % 4) * 16;
+  return Buffer.concat([body, digest.subarray(start, start + 16)]).toString('base64url');
 }
 
 describe('signToken / verifyToken', () => {
@@ -66,6 +75,31 @@ describe('signToken / verifyToken', () => {
       reasons.add(result.ok ? 'accepted' : result.reason);
     }
     expect([...reasons]).toEqual(['bad_signature']);
+  });
+
+  it('writes the format as documented (checked by an independent signer)', () => {
+    for (const event of TRACKING_EVENTS) {
+      const token = signToken({ ...payload, event }, SECRET);
+      expect(resign(Buffer.from(token, 'base64url'), SECRET)).toBe(token);
+    }
+  });
+
+  it('signs all events of a serving at once, each token standing for its own event only', () => {
+    const tokens = signTokens(payload, TRACKING_EVENTS, SECRET);
+    for (const event of TRACKING_EVENTS) {
+      expect(tokens[event]).toBe(signToken({ ...payload, event }, SECRET));
+      expect(verifyToken(tokens[event], SECRET, NOW)).toEqual({ ok: true, payload: { ...payload, event } });
+    }
+    // The impression pixel does not become the click pixel by changing its event.
+    const impression = Buffer.from(tokens.impression, 'base64url');
+    for (const event of TRACKING_EVENTS.slice(1)) {
+      const changed = Buffer.from(impression);
+      changed[0] = (changed[0] & 0xf0) | TRACKING_EVENTS.indexOf(event);
+      expect(verifyToken(changed.toString('base64url'), SECRET, NOW)).toEqual({
+        ok: false,
+        reason: 'bad_signature',
+      });
+    }
   });
 
   it('refuses a token signed with another secret', () => {
@@ -113,9 +147,9 @@ describe('signToken / verifyToken', () => {
   it('calls correctly signed bytes that do not parse malformed', () => {
     const bytes = Buffer.from(signToken(payload, SECRET), 'base64url');
     const futureVersion = Buffer.from(bytes);
-    futureVersion[0] = 0x21;
+    futureVersion[0] = 0x31;
     const unknownEvent = Buffer.from(bytes);
-    unknownEvent[0] = 0x1f;
+    unknownEvent[0] = 0x2f;
     const extraByte = Buffer.concat([
       bytes.subarray(0, bytes.length - 16),
       Buffer.from([0]),

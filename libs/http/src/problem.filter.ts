@@ -36,7 +36,9 @@ const HTTP_CODES: Record<number, string> = {
 export function toProblem(error: unknown, instance?: string): Problem {
   if (error instanceof AdloomError) {
     const { field, ...rest } = error.extras;
+    // Extras come first so they can never overwrite the problem's own members.
     return {
+      ...rest,
       type: PROBLEM_BASE + error.code,
       title: titleOf(error.code),
       status: error.status,
@@ -44,7 +46,6 @@ export function toProblem(error: unknown, instance?: string): Problem {
       instance,
       code: error.code,
       ...(field ? { field } : {}),
-      ...rest,
     };
   }
   let status = 500;

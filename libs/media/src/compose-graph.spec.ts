@@ -222,7 +222,7 @@ describe('buildComposePlan', () => {
     expect(valuesOf(withSound.args, '-filter_complex')[1]).toMatch(/^\[0:a:0\]aformat=/);
   });
 
-  it('leaves out the AI label and the logo when asked', () => {
+  it('leaves out the AI label, the logo and empty copy when asked', () => {
     const bare = buildComposePlan(
       spec({ aiLabel: false, brand: { ...spec().brand, logoFile: null } }),
       paths,
@@ -232,6 +232,9 @@ describe('buildComposePlan', () => {
     expect(bareGraph).not.toContain('overlay=x=if');
     expect(valuesOf(bare.args, '-i')).toEqual(['/clips/base.mp4', 'anullsrc=r=48000:cl=stereo']);
     expect(plan.files.find((file) => file.path.endsWith('ai-label.txt'))?.contents).toBe('AI-generated');
+    const noHeadline = buildComposePlan(spec({ copy: { headline: '  ', cta: 'Go' } }), paths);
+    expect(videoGraph(noHeadline.args)).not.toContain('headline-');
+    expect(videoGraph(noHeadline.args)).toContain('cta-9x16.txt');
     const german = buildComposePlan(spec({ aiLabel: 'KI-generiert' }), paths);
     expect(german.files.find((file) => file.path.endsWith('ai-label.txt'))?.contents).toBe('KI-generiert');
   });

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { CaptionLine, normaliseCaptions, parseHexColor, toAss } from './captions';
 import { chain, ffmpegColor, filter, seconds } from './filtergraph';
+import { DEFAULT_AI_LABELS } from './disclosure';
 import { FontMetrics } from './font-metrics';
 import { FORMATS, FormatId, SafeZone, safeZoneFor } from './platforms';
 import { layoutTextBlock, TextBlock } from './text-layout';
@@ -44,7 +45,7 @@ export interface EncoderSettings {
   crf: number;
   /** Threads per x264 encoder (all formats encode at once); null lets x264 choose. */
   threads: number | null;
-  /** Threads for filters that slice-thread (overlay, boxblur, drawbox). */
+  /** Threads for filters that slice-thread (overlay, boxblur, lutyuv). */
   filterThreads: number | null;
   keyframeSeconds: number;
   audioBitrate: string;
@@ -164,7 +165,7 @@ export function buildComposePlan(spec: ComposeSpec, paths: ComposePaths): Compos
   const endCardMs = Math.min(spec.endCardMs ?? 1500, Math.floor(durationMs / 3));
   const endCardStart = seconds(durationMs - endCardMs);
   const duration = seconds(durationMs);
-  const aiLabel = spec.aiLabel === undefined ? 'AI-generated' : spec.aiLabel;
+  const aiLabel = spec.aiLabel === undefined ? DEFAULT_AI_LABELS.en : spec.aiLabel;
   const hasLogo = Boolean(spec.brand.logoFile);
   const fontFamily = spec.fontFamily ?? spec.fontMetrics?.family ?? 'DejaVu Sans';
   const fontsDir = path.dirname(spec.brand.fontFile);
@@ -342,24 +343,22 @@ export function buildComposePlan(spec: ComposeSpec, paths: ComposePaths): Compos
       });
     const headlineColors = { text: spec.brand.textColor, box: spec.brand.primaryColor, boxOpacity: 0.85 };
     const ctaColors = { text: accentText, box: spec.brand.accentColor, boxOpacity: 1 };
-    steps.push(
-      drawText(
-        textFile(`headline-${format}.txt`, layout.headline.centredText),
-        layout.headline,
-        headlineColors,
-        beforeEndCard,
-      ),
-      drawText(textFile(`cta-${format}.txt`, layout.cta.centredText), layout.cta, ctaColors, beforeEndCard),
-      // The end card: the frame tinted towards the brand colour (a lookup table, far cheaper than a
-      // blended full-frame box), the call to action large in the middle.
-      filter('lutyuv', { ...endCardTint, enable: onEndCard }),
-      drawText(
-        textFile(`end-cta-${format}.txt`, layout.endCardCta.centredText),
-        layout.endCardCta,
-        ctaColors,
-        onEndCard,
-      ),
-    );
+    const drawBlock = (
+      name: string,
+      block: TextBlock & TextPlacement,
+      colors: TextColors,
+      enable: string,
+    ) => {
+      if (block.centredText.trim() !== '') {
+        steps.push(drawText(textFile(`${name}-${format}.txt`, block.centredText), block, colors, enable));
+      }
+    };
+    drawBlock('headline', layout.headline, headlineColors, beforeEndCard);
+    drawBlock('cta', layout.cta, ctaColors, beforeEndCard);
+    // The end card: the frame tinted towards the brand colour (a lookup table, far cheaper than a
+    // blended full-frame box), the call to action large in the middle.
+    steps.push(filter('lutyuv', { ...endCardTint, enable: onEndCard }));
+    drawBlock('end-cta', layout.endCardCta, ctaColors, onEndCard);
     if (layout.aiLabel && aiLabelFile) {
       steps.push(
         drawText(aiLabelFile, layout.aiLabel, { text: '#FFFFFF', box: '#000000', boxOpacity: 0.55 }),

@@ -64,6 +64,26 @@ async function averageColour(
   return { red, green, blue };
 }
 
+/** Integrated loudness of a file's sound in LUFS, as ffmpeg's EBU R128 meter reports it. */
+async function integratedLoudness(file: string): Promise<number> {
+  const { stderr } = await ffmpeg.run([
+    '-i',
+    file,
+    '-loglevel',
+    'info',
+    '-map',
+    '0:a',
+    '-af',
+    'ebur128',
+    '-f',
+    'null',
+    '-',
+  ]);
+  const match = /Integrated loudness:\s+I:\s+(-?[\d.]+) LUFS/.exec(stderr);
+  if (!match) throw new Error(`no loudness summary in: ${stderr}`);
+  return Number(match[1]);
+}
+
 /** Processes whose command line contains the marker. */
 function processesWith(marker: string): number[] {
   return readdirSync('/proc')
@@ -157,6 +177,10 @@ describe('Ffmpeg.compose', () => {
       ]).toEqual(['mjpeg', FORMATS[render.format].width, FORMATS[render.format].height]);
     }
     expect(await fs.readFile(path.join(outDir, 'captions.vtt'), 'utf8')).toBe(toWebVtt(input().captions));
+    // The looped music bed, normalised to -16 LUFS (the fade-out pulls the short render a little lower).
+    const loudness = await integratedLoudness(result.renders[0].video);
+    expect(loudness).toBeGreaterThan(-19);
+    expect(loudness).toBeLessThan(-14);
     expect(result.captions?.srt).toBe(path.join(outDir, 'captions.srt'));
   }, 180_000);
 
@@ -184,6 +208,27 @@ describe('Ffmpeg.compose', () => {
     for (let i = 1; i < fractions.length; i++) expect(fractions[i]).toBeGreaterThan(fractions[i - 1]);
     expect(fractions[0]).toBeGreaterThanOrEqual(0);
     expect(fractions[fractions.length - 1]).toBe(1);
+  }, 120_000);
+
+  it('keeps the clip’s own sound when there is no music, and is silent when there is neither', async () => {
+    const noisy = path.join(dir, 'with-sound.mp4');
+    await ffmpeg.run([
+      ...['-f', 'lavfi', '-i', 'testsrc2=s=640x360:r=30:d=2', '-f', 'lavfi', '-i', 'sine=f=330:d=2'],
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', noisy],
+    ]);
+    const noMusic = { ...input().brand, musicFile: null };
+    const withSound = await ffmpeg.compose(
+      input({ clipPath: noisy, durationMs: 2000, formats: ['1x1'], brand: noMusic }),
+      path.join(dir, 'clip-sound'),
+    );
+    expect(withSound.renders[0].violations).toEqual([]);
+    expect(await integratedLoudness(withSound.renders[0].video)).toBeGreaterThan(-19);
+    const silent = await ffmpeg.compose(
+      input({ formats: ['1x1'], brand: noMusic }),
+      path.join(dir, 'silent'),
+    );
+    expect(audioStream(silent.renders[0].probe)).toMatchObject({ codecName: 'aac', channels: 2 });
+    expect(await integratedLoudness(silent.renders[0].video)).toBeLessThan(-60);
   }, 120_000);
 
   it('refuses a zero-length clip with a reason a person can read', async () => {

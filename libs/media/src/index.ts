@@ -4,7 +4,7 @@ export * from './platforms';
 export * from './captions';
 export * from './font-metrics';
 export * from './text-layout';
-export * from './filtergraph';
+export { escapeGraphText, escapeOptionValue, ffmpegColor, filterValue } from './filtergraph';
 export * from './compose-graph';
 export * from './disclosure';
 export * from './procedural';

@@ -9,6 +9,7 @@ import { JobData, JobHandler } from '@adloom/queue';
 import { isLastAttempt, VariantLifecycle } from '@adloom/planner';
 import { DEFAULT_FONT_FILE, Ffmpeg, FormatId, MediaError } from '@adloom/media';
 import { buildManifest, formatProvenanceReference, signManifest } from '@adloom/provenance';
+import { ClipsRepository } from './clips.repository';
 import { ComposeContext, ComposeRepository, NewRender } from './compose.repository';
 import { renderIdFor, renderKeys } from './render-keys';
 import { PipelineError } from './pipeline.errors';
@@ -21,6 +22,8 @@ const FONT_FILES: Record<string, string> = {
   'dejavu sans regular': '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
   'dejavu serif': '/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf',
 };
+
+const CLIP_FILE = 'clip.mp4';
 
 const color = (value: unknown, fallback: string) =>
   typeof value === 'string' && /^#[0-9a-fA-F]{6}$/.test(value) ? value : fallback;
@@ -38,6 +41,7 @@ export class ComposeHandler {
     @Inject(CONFIG) private readonly config: AdloomConfig,
     private readonly db: Db,
     private readonly repo: ComposeRepository,
+    private readonly clips: ClipsRepository,
     private readonly lifecycle: VariantLifecycle,
     private readonly store: ObjectStore,
     private readonly ffmpeg: Ffmpeg,
@@ -70,11 +74,17 @@ export class ComposeHandler {
       });
       await this.events.variantEnded(variant, 'ready');
       return { outcome: 'ready', renders: renders.length };
-    } catch (error) {
+    } catch (failure) {
       if (uploaded.length) await this.store.delete(uploaded).catch(() => undefined);
+      const error = unreadableClip(failure, ctx.clip_key);
       const reason = error instanceof Error ? error.message : String(error);
+      // An unreadable cached clip would fail every variant that reuses it: the next wave makes it again.
+      if (error instanceof PipelineError && error.code === 'clip_unreadable' && variant.clip_id)
+        await this.clips.failed(variant.clip_id, `unreadable: ${reason}`);
       const permanent =
         (error instanceof MediaError && error.code === 'invalid_input') || error instanceof PipelineError;
+      // Cut off by a shutdown: the job goes back to the queue, the variant is not the worse for it.
+      if (this.shutdown.signal.aborted) throw error;
       if (permanent || isLastAttempt(job)) {
         await this.lifecycle.fail(ctx.variant_id, reason);
         await this.events.variantEnded(variant, 'failed', reason);
@@ -92,7 +102,7 @@ export class ComposeHandler {
     keys: ReturnType<typeof renderKeys>,
     uploaded: string[],
   ): Promise<NewRender[]> {
-    const clipPath = path.join(dir, 'clip.mp4');
+    const clipPath = path.join(dir, CLIP_FILE);
     await this.store.getToFile(ctx.clip_key!, clipPath);
     const logoFile = ctx.brand_logo_key ? path.join(dir, 'logo') : null;
     if (logoFile) await this.store.getToFile(ctx.brand_logo_key!, logoFile);
@@ -198,4 +208,19 @@ export class ComposeHandler {
     if (!this.config.PROVENANCE_SIGNING_KEY) return { manifest, signature: null };
     return signManifest(manifest, this.config.PROVENANCE_SIGNING_KEY);
   }
+}
+
+/** A base clip ffmpeg cannot read, told in words that name the clip in storage rather than a scratch file. */
+function unreadableClip(error: unknown, clipKey: string | null): unknown {
+  if (!(error instanceof MediaError) || error.code !== 'invalid_input' || !clipKey) return error;
+  const file = typeof error.extras.file === 'string' ? error.extras.file : '';
+  if (path.basename(file) !== CLIP_FILE && !error.detail.startsWith('base clip ')) return error;
+  const why =
+    typeof error.extras.reason === 'string'
+      ? error.extras.reason
+          .split(`${file}: `)
+          .join('')
+          .replace(/\[[^\]]* @ 0x[0-9a-f]+\] /g, '')
+      : error.detail.replace(/^base clip \S+ (?:is )?/, '');
+  return new PipelineError('clip_unreadable', `the generated clip ${clipKey} is not readable media: ${why}`);
 }

@@ -4,5 +4,6 @@ import { defineErrors } from '@adloom/common';
 export const PipelineError = defineErrors('PipelineError', {
   render_rejected: 422,
   clip_missing: 422,
+  clip_unreadable: 422,
 });
 export type PipelineError = InstanceType<typeof PipelineError>;

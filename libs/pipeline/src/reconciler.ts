@@ -40,13 +40,16 @@ export class Reconciler implements OnApplicationShutdown {
    */
   async schedule(): Promise<void> {
     const declare = () =>
-      this.queues
-        .queue('housekeeping')
-        .upsertJobScheduler(
-          SCHEDULER_ID,
-          { every: this.config.RECONCILE_INTERVAL },
-          { name: 'reconcile', data: {} },
-        );
+      this.queues.queue('housekeeping').upsertJobScheduler(
+        SCHEDULER_ID,
+        { every: this.config.RECONCILE_INTERVAL },
+        {
+          name: 'reconcile',
+          data: {},
+          // One run per interval for ever: keep the recent ones to look at, not all of them in Redis.
+          opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+        },
+      );
     await declare();
     if (!this.timer) {
       this.timer = setInterval(() => void declare().catch(() => undefined), this.config.RECONCILE_INTERVAL);

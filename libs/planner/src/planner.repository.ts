@@ -50,6 +50,20 @@ export interface NewVariant {
   generation: number;
 }
 
+/** Identifies one combination of template version, segment, locale and slot choices. */
+export function slotKey(
+  templateVersionId: string,
+  segmentId: string,
+  locale: string,
+  slots: Record<string, number>,
+) {
+  const sorted = Object.keys(slots)
+    .sort()
+    .map((k) => `${k}=${slots[k]}`)
+    .join(',');
+  return `${templateVersionId}|${segmentId}|${locale}|${sorted}`;
+}
+
 export const IN_FLIGHT = ['queued', 'generating', 'composing'] as const;
 
 @Injectable()
@@ -186,7 +200,14 @@ export class PlannerRepository {
     return row!;
   }
 
-  async startWave(workspaceId: string, campaignId: string, waveId: string, tx: Queryable): Promise<number> {
+  /** Starts the wave; a first wave also moves the campaign to `generating` (an evolution wave leaves it live). */
+  async startWave(
+    workspaceId: string,
+    campaignId: string,
+    waveId: string,
+    tx: Queryable,
+    moveCampaign = true,
+  ): Promise<number> {
     const row = await this.db.one<{ variant_count: number }>(
       `UPDATE wave SET status = 'running',
               variant_count = (SELECT count(*) FROM variant WHERE wave_id = $1)
@@ -194,6 +215,7 @@ export class PlannerRepository {
       [waveId],
       tx,
     );
+    if (!moveCampaign) return row!.variant_count;
     await this.db.query(
       `UPDATE campaign SET status = 'generating', version = version + 1, updated_at = now()
        WHERE workspace_id = $1 AND id = $2`,
@@ -203,6 +225,42 @@ export class PlannerRepository {
     return row!.variant_count;
   }
 
+  /** The variants to evolve from, with what they were made of. */
+  evolutionParents(campaignId: string, variantIds: string[], tx: Queryable) {
+    return this.db.query<EvolutionParent>(
+      `SELECT id, template_version_id, segment_id, locale, slots, generation FROM variant
+       WHERE campaign_id = $1 AND id = ANY($2::uuid[])`,
+      [campaignId, variantIds],
+      tx,
+    );
+  }
+
+  /** The slot choices already tried for each template version × segment × locale of the campaign. */
+  async triedSlots(campaignId: string, tx: Queryable): Promise<Set<string>> {
+    const rows = await this.db.query<{ t: string; s: string; l: string; slots: Record<string, number> }>(
+      `SELECT template_version_id AS t, segment_id AS s, locale AS l, slots FROM variant WHERE campaign_id = $1`,
+      [campaignId],
+      tx,
+    );
+    return new Set(rows.map((r) => slotKey(r.t, r.s, r.l, r.slots)));
+  }
+
+  async variantCount(campaignId: string, tx: Queryable): Promise<number> {
+    return (await this.db.one<{ n: number }>(
+      'SELECT count(*)::int AS n FROM variant WHERE campaign_id = $1',
+      [campaignId],
+      tx,
+    ))!.n;
+  }
+
+  segmentsByIds(ids: string[], tx: Queryable) {
+    return this.db.query<SegmentForPlan>(
+      `SELECT s.id, s.key, s.name, s.locales, s.attributes, 0 AS position FROM segment s WHERE s.id = ANY($1::uuid[])`,
+      [ids],
+      tx,
+    );
+  }
+
   /** Variant ids of a wave still waiting for generation, in id order, a page at a time. */
   queuedVariantIds(waveId: string, afterId: string, limit: number) {
     return this.db.query<{ id: string }>(
@@ -210,4 +268,13 @@ export class PlannerRepository {
       [waveId, afterId, limit],
     );
   }
+}
+
+export interface EvolutionParent {
+  id: string;
+  template_version_id: string;
+  segment_id: string;
+  locale: string;
+  slots: Record<string, number>;
+  generation: number;
 }

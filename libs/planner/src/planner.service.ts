@@ -4,14 +4,21 @@ import { AdloomConfig, CONFIG } from '@adloom/config';
 import { Db } from '@adloom/db';
 import { Queues } from '@adloom/queue';
 import { compileContentPolicy, ContentPolicy } from '@adloom/prompts';
-import { BrandKitData, policyTexts, renderAd } from '@adloom/campaigns';
+import { BrandKitData, policyTexts, renderAd, SLOT_NAMES, SlotChoice } from '@adloom/campaigns';
 import { baseClipSize, budgetProblems, plannedVariantCount, promptHash } from './expand';
 import { generateJobOptions, jobIds, waveJobOptions } from './jobs';
 import { PlannerError } from './planner.errors';
-import { NewVariant, PlannerRepository, SegmentForPlan, TemplateVersionForPlan } from './planner.repository';
+import {
+  EvolutionParent,
+  NewVariant,
+  PlannerRepository,
+  SegmentForPlan,
+  slotKey,
+  TemplateVersionForPlan,
+} from './planner.repository';
 
 const SEGMENT_PAGE = 500;
-const INSERT_BATCH = 2_000;
+const INSERT_BATCH = 5_000;
 const ENQUEUE_BATCH = 5_000;
 
 export interface PlanResult {
@@ -21,6 +28,8 @@ export interface PlanResult {
   uniquePrompts: number;
   cachedPrompts: number;
   generationSeconds: number;
+  /** Milliseconds spent planning (rendering, inserting) and enqueuing. */
+  timings?: { planMs: number; enqueueMs: number };
 }
 
 /**
@@ -41,6 +50,7 @@ export class PlannerService {
   ) {}
 
   async generate(workspaceId: string, campaignId: string): Promise<PlanResult> {
+    const started = Date.now();
     const plan = await this.db.transaction(async (tx) => {
       const campaign = await this.repo.lockCampaign(workspaceId, campaignId, tx);
       if (!campaign)
@@ -156,9 +166,119 @@ export class PlannerService {
       };
     });
     // Enqueued after commit; if this process dies here, the reconciler enqueues what is missing.
+    const planned = Date.now();
     await this.enqueueWave(workspaceId, campaignId, plan.waveId);
     this.logger.log(`campaign ${campaignId}: wave ${plan.wave} with ${plan.variants} variants`);
+    return { ...plan, timings: { planMs: planned - started, enqueueMs: Date.now() - planned } };
+  }
+
+  /**
+   * A new wave from winners: each child keeps its parent's slot choices and varies one other slot
+   * (another prompt, headline or call to action from the template's alternatives), never one tried
+   * before. Children carry `parent_variant_id` and the next generation; the campaign stays live and
+   * the plan answers to the same budget caps as the first wave.
+   */
+  async evolve(
+    workspaceId: string,
+    campaignId: string,
+    parentIds: string[],
+    perParent = 2,
+  ): Promise<PlanResult | null> {
+    const plan = await this.db.transaction(async (tx) => {
+      const campaign = await this.repo.lockCampaign(workspaceId, campaignId, tx);
+      if (!campaign)
+        throw new PlannerError('campaign_not_found', `No campaign ${campaignId}.`, { field: 'id' });
+      if (!['live', 'paused', 'review'].includes(campaign.status)) {
+        throw new PlannerError('campaign_not_plannable', `A ${campaign.status} campaign cannot evolve.`, {
+          status: campaign.status,
+        });
+      }
+      const parents = await this.repo.evolutionParents(campaignId, parentIds, tx);
+      const templates = new Map((await this.repo.templateVersions(campaignId, tx)).map((t) => [t.id, t]));
+      const segments = new Map(
+        (await this.repo.segmentsByIds([...new Set(parents.map((p) => p.segment_id))], tx)).map((s) => [
+          s.id,
+          s,
+        ]),
+      );
+      const tried = await this.repo.triedSlots(campaignId, tx);
+      const brand = await this.repo.brandKit(workspaceId, campaign.brand_kit_id, tx);
+      const parameters = { durationMs: campaign.duration_ms, ...baseClipSize(campaign.formats) };
+      const children: NewVariant[] = [];
+      for (const parent of parents) {
+        const template = templates.get(parent.template_version_id);
+        const segment = segments.get(parent.segment_id);
+        if (!template || !segment) continue;
+        for (const slots of this.mutations(parent, template).slice(0, perParent * 3)) {
+          if (children.filter((c) => c.parentVariantId === parent.id).length >= perParent) break;
+          const key = slotKey(template.id, segment.id, parent.locale, slots);
+          if (tried.has(key)) continue;
+          tried.add(key);
+          const creative = this.render(template, segment, parent.locale, brand, slots);
+          children.push({
+            id: randomUUID(),
+            templateVersionId: template.id,
+            segmentId: segment.id,
+            locale: parent.locale,
+            prompt: creative.prompt,
+            promptHash: promptHash(campaign.generator, campaign.model, parameters, creative.prompt),
+            copy: { headline: creative.headline, cta: creative.cta, captions: creative.captions },
+            slots,
+            parentVariantId: parent.id,
+            generation: parent.generation + 1,
+          });
+        }
+      }
+      if (!children.length) return null;
+      const existing = await this.repo.variantCount(campaignId, tx);
+      const over = budgetProblems({
+        variants: existing + children.length,
+        maxVariants: campaign.budget_max_variants,
+        uniquePrompts: 0,
+        cachedPrompts: 0,
+        generationSeconds: 0,
+        maxGenerationSeconds: Number(campaign.budget_max_generation_seconds),
+      });
+      if (over.length)
+        throw this.overBudget(over, {
+          variants: existing + children.length,
+          maxVariants: campaign.budget_max_variants,
+        });
+      const wave = await this.repo.createWave(workspaceId, campaignId, tx);
+      await this.repo.insertVariants(workspaceId, campaignId, wave.id, children, tx);
+      const prompts = await this.repo.promptCounts(workspaceId, wave.id, tx);
+      const count = await this.repo.startWave(workspaceId, campaignId, wave.id, tx, false);
+      return {
+        waveId: wave.id,
+        wave: wave.number,
+        variants: count,
+        uniquePrompts: prompts.unique_prompts,
+        cachedPrompts: prompts.cached_prompts,
+        generationSeconds: ((prompts.unique_prompts - prompts.cached_prompts) * campaign.duration_ms) / 1000,
+      };
+    });
+    if (plan) await this.enqueueWave(workspaceId, campaignId, plan.waveId);
     return plan;
+  }
+
+  /** Every single-slot change of a parent's choices that the template's alternatives allow. */
+  private mutations(parent: EvolutionParent, template: TemplateVersionForPlan): SlotChoice[] {
+    const alternatives = (template.alternatives ?? {}) as Partial<
+      Record<(typeof SLOT_NAMES)[number], string[]>
+    >;
+    const out: SlotChoice[] = [];
+    for (const slot of SLOT_NAMES) {
+      const options = alternatives[slot]?.length ?? 0;
+      const current = parent.slots[slot];
+      for (let choice = -1; choice < options; choice++) {
+        if (choice === (current ?? -1)) continue;
+        const slots: SlotChoice = { ...parent.slots };
+        if (choice < 0) delete slots[slot];
+        else slots[slot] = choice;
+        out.push(slots);
+      }
+    }
+    return out;
   }
 
   /** The wave's flow: a `wave` parent whose children are the variants' `generate` jobs. */
@@ -202,6 +322,7 @@ export class PlannerService {
     segment: SegmentForPlan,
     locale: string,
     brand: BrandKitData | null,
+    slots?: SlotChoice,
   ) {
     return renderAd({
       template: {
@@ -216,6 +337,7 @@ export class PlannerService {
       segment,
       locale,
       brand,
+      slots,
     });
   }
 

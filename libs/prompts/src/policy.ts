@@ -133,6 +133,7 @@ export function compileContentPolicy(policy: ContentPolicy): ContentPolicyChecke
   return {
     check(texts) {
       const violations: PolicyViolation[] = [];
+      if (rules.length === 0) return { ok: true, violations };
       for (const { field, text } of texts) {
         const found: PolicyViolation[] = [];
         const normalized = normalizeForMatching(text);

