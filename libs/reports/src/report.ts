@@ -1,3 +1,4 @@
+import type { RollupCounters } from '@adloom/engagement';
 import {
   BetaParams,
   DEFAULT_SRM_THRESHOLD,
@@ -55,17 +56,8 @@ export const MIN_ARM_EVENTS = 50;
 const DELIVERABLE_STATES = new Set(['approved', 'paused']);
 const DENOMINATOR: Record<Objective, string> = { ctr: 'impressions', vtr: 'starts', cvr: 'clicks' };
 
-export interface EngagementTotals {
-  impressions: number;
-  starts: number;
-  q25: number;
-  q50: number;
-  q75: number;
-  completes: number;
-  clicks: number;
-  conversions: number;
-  conversionValue: number;
-}
+/** Summed counters of the hourly rollups (the same shape the engagement room writes). */
+export type EngagementTotals = RollupCounters;
 
 /** Rollups summed over the window for one variant in one segment. */
 export interface CellTotals extends EngagementTotals {
