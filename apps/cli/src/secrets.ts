@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { generateSigningKey } from '@adloom/provenance';
 
 export interface LocalSecrets {
   TRACKING_SECRET: string;
@@ -14,9 +15,7 @@ export function localSecrets(home: string): LocalSecrets {
   if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as LocalSecrets;
   const secrets: LocalSecrets = {
     TRACKING_SECRET: randomBytes(32).toString('base64url'),
-    PROVENANCE_SIGNING_KEY: generateKeyPairSync('ed25519')
-      .privateKey.export({ format: 'pem', type: 'pkcs8' })
-      .toString(),
+    PROVENANCE_SIGNING_KEY: generateSigningKey().privateKeyPem,
   };
   fs.mkdirSync(home, { recursive: true });
   fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
