@@ -9,7 +9,7 @@ import { StorageModule } from '@adloom/storage';
 import { QueueModule } from '@adloom/queue';
 import { AuthModule } from '@adloom/auth';
 import { OpsModule } from '@adloom/ops';
-import { IdempotencyInterceptor, ProblemFilter, ZodPipe } from '@adloom/http';
+import { HotRoutesModule, IdempotencyInterceptor, ProblemFilter, ZodPipe } from '@adloom/http';
 import { FEATURE_MODULES } from './features';
 
 const QUIET_PATHS = /^\/(t\/|health|metrics|console|v1\/delivery\/)/;
@@ -43,6 +43,7 @@ export class AdloomModule {
           },
         }),
         ClockModule,
+        HotRoutesModule,
         DbModule,
         StorageModule,
         QueueModule,

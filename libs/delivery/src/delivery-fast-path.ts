@@ -1,83 +1,96 @@
-import { Injectable, Logger } from '@nestjs/common';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Injectable } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
 import { ApiKeysService, AuthError, Principal } from '@adloom/auth';
-import { parseOrThrow, toProblem } from '@adloom/http';
+import { HotRequest, HotRoutes, parseOrThrow, send } from '@adloom/http';
 import { adQuerySchema, campaignParamsSchema } from './delivery.schemas';
 import { DeliveryService } from './delivery.service';
 
 export const AD_ROUTE = '/v1/delivery/:campaignId/ad';
 export const VAST_ROUTE = '/v1/delivery/:campaignId/vast';
+const PREFIX = '/v1/delivery/';
 const BEARER = /^Bearer\s+(\S+)$/i;
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+const XML_HEADERS = { 'content-type': 'application/xml; charset=utf-8', 'cache-control': 'no-store' };
 
 /**
  * Answers the two routes players and platforms call per ad, `GET /v1/delivery/:campaignId/ad` and
- * `/vast`, from a Fastify `onRequest` hook, before Nest's router, middleware, guard, pipes and
- * interceptors run: on these routes they cost more than half of each request's CPU (see
- * bench/delivery). The answer is the same as through Nest: the key is verified by `ApiKeysService`
- * and must be a platform (or admin) key, path and query are checked with the controller's schemas,
- * errors are the same problem+json. `DeliveryController` declares the routes (OpenAPI) and answers
- * identically where the hook is not installed; a global guard or interceptor added later does not
- * run here.
+ * `/vast`, as hot routes (see `HotRoutes`): before Fastify and Nest, which on these routes cost
+ * several times the route's own work (bench/delivery). The answer is the same as through Nest: the
+ * key is verified by `ApiKeysService` and must be a platform (or admin) key, path and query are
+ * checked with the controller's schemas, errors are the same problem+json. `DeliveryController`
+ * declares the routes (OpenAPI); a global guard or interceptor added later does not run here.
+ *
+ * The ad route awaits nothing once the key, the campaign and the render's URLs are in memory.
  */
 @Injectable()
 export class DeliveryFastPath {
-  private readonly logger = new Logger('delivery');
-
   constructor(
     private readonly keys: ApiKeysService,
     private readonly delivery: DeliveryService,
   ) {}
 
-  install(fastify: FastifyInstance): void {
-    fastify.addHook('onRequest', (request, reply, done) => {
-      if (request.method !== 'GET') return done();
-      const route = request.routeOptions.url;
-      if (route === AD_ROUTE)
-        this.ad(request, reply).catch((error: unknown) => this.fail(request, reply, error));
-      else if (route === VAST_ROUTE) {
-        this.vast(request, reply).catch((error: unknown) => this.fail(request, reply, error));
-      } else done();
+  install(routes: HotRoutes): void {
+    routes.add(PREFIX, {
+      name: AD_ROUTE,
+      methods: ['GET'],
+      pattern: /^\/v1\/delivery\/(?<campaignId>[^/]+)\/ad\/?$/,
+      handler: (request, res) => this.ad(request, res),
+    });
+    routes.add(PREFIX, {
+      name: VAST_ROUTE,
+      methods: ['GET'],
+      pattern: /^\/v1\/delivery\/(?<campaignId>[^/]+)\/vast\/?$/,
+      handler: (request, res) => this.vast(request, res),
     });
   }
 
-  private async ad(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const principal = await this.authenticate(request);
-    const params = parseOrThrow(campaignParamsSchema, request.params, 'path');
-    const query = parseOrThrow(adQuerySchema, request.query, 'query');
-    const view = await this.delivery.ad(principal.workspaceId, params.campaignId, query);
-    await reply.header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(view));
+  private ad(request: HotRequest, res: ServerResponse): void | Promise<void> {
+    const principal = this.authenticate(request);
+    if (principal instanceof Promise) return principal.then((known) => this.serveAd(known, request, res));
+    return this.serveAd(principal, request, res);
   }
 
-  private async vast(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const principal = await this.authenticate(request);
-    const params = parseOrThrow(campaignParamsSchema, request.params, 'path');
+  private serveAd(principal: Principal, request: HotRequest, res: ServerResponse): void | Promise<void> {
+    const { campaignId } = parseOrThrow(campaignParamsSchema, decodeParams(request), 'path');
     const query = parseOrThrow(adQuerySchema, request.query, 'query');
-    const xml = await this.delivery.vast(principal.workspaceId, params.campaignId, query);
-    await reply
-      .header('content-type', 'application/xml; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .send(xml);
+    const body = this.delivery.adJson(principal.workspaceId, campaignId, query);
+    if (typeof body === 'string') return send(res, 200, JSON_HEADERS, body);
+    return body.then((json) => send(res, 200, JSON_HEADERS, json));
+  }
+
+  private async vast(request: HotRequest, res: ServerResponse): Promise<void> {
+    const principal = await this.authenticate(request);
+    const { campaignId } = parseOrThrow(campaignParamsSchema, decodeParams(request), 'path');
+    const query = parseOrThrow(adQuerySchema, request.query, 'query');
+    send(res, 200, XML_HEADERS, await this.delivery.vast(principal.workspaceId, campaignId, query));
   }
 
   /** What `ApiKeyGuard` does for a route with `@Roles('platform')`. */
-  private async authenticate(request: FastifyRequest): Promise<Principal> {
-    const match = BEARER.exec(request.headers.authorization ?? '');
+  private authenticate(request: HotRequest): Principal | Promise<Principal> {
+    const match = BEARER.exec(request.raw.headers.authorization ?? '');
     if (!match) throw new AuthError('missing_key', 'Send an API key as "Authorization: Bearer adl_…".');
-    const principal = await this.keys.verify(match[1]);
-    if (principal.role !== 'platform' && principal.role !== 'admin') {
-      throw new AuthError('role_forbidden', `A ${principal.role} key cannot do this.`, {
-        role: principal.role,
-        allowed: ['admin', 'platform'],
-      });
-    }
-    return principal;
+    const principal = this.keys.verify(match[1]);
+    return principal instanceof Promise ? principal.then(platformOnly) : platformOnly(principal);
   }
+}
 
-  /** What `ProblemFilter` does. */
-  private fail(request: FastifyRequest, reply: FastifyReply, error: unknown): void {
-    const problem = toProblem(error, request.url.split('?')[0]);
-    if (problem.status >= 500) this.logger.error({ err: error, reqId: request.id }, 'request failed');
-    problem.requestId = request.id;
-    void reply.status(problem.status).header('content-type', 'application/problem+json').send(problem);
+function platformOnly(principal: Principal): Principal {
+  if (principal.role !== 'platform' && principal.role !== 'admin') {
+    throw new AuthError('role_forbidden', `A ${principal.role} key cannot do this.`, {
+      role: principal.role,
+      allowed: ['admin', 'platform'],
+    });
+  }
+  return principal;
+}
+
+/** Path parameters as the router would give them: percent-decoded (a malformed escape stays as sent). */
+function decodeParams(request: HotRequest): Record<string, string> {
+  const { campaignId } = request.params;
+  if (!campaignId.includes('%')) return request.params;
+  try {
+    return { campaignId: decodeURIComponent(campaignId) };
+  } catch {
+    return request.params;
   }
 }

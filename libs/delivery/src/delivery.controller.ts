@@ -25,17 +25,18 @@ export class DeliveryController {
       'the weights stand) and answers its render URL and expiry, size, duration, captions, and one signed ' +
       'tracking URL per event. 404 when the campaign is not live (the problem says paused when it is).',
   })
-  // In the API this route is answered by DeliveryFastPath, before Nest's pipeline; the same logic runs here
-  // where that hook is not installed.
-  ad(
+  // In the API this is a hot route (DeliveryFastPath), answered before Nest's pipeline the same way.
+  async ad(
     @CurrentPrincipal() principal: Principal,
     @Param() params: CampaignParamsDto,
     @Query() query: AdQueryDto,
-  ) {
-    return this.delivery.ad(principal.workspaceId, params.campaignId, query);
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    void reply.header('content-type', 'application/json; charset=utf-8');
+    return this.delivery.adJson(principal.workspaceId, params.campaignId, query);
   }
 
-  // Answered by DeliveryFastPath in the API, like `ad`.
+  // A hot route in the API, like `ad`.
   @Get('vast')
   @ApiProduces('application/xml')
   @ApiOperation({

@@ -1,6 +1,5 @@
 import { Global, Module, OnModuleInit } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance } from 'fastify';
+import { HotRoutes } from '@adloom/http';
 import { DeliveryFastPath } from './delivery-fast-path';
 import { DeliveryCache } from './delivery-cache';
 import { DeliveryController } from './delivery.controller';
@@ -17,12 +16,11 @@ import { RenderUrls } from './render-urls';
 })
 export class DeliveryModule implements OnModuleInit {
   constructor(
-    private readonly adapterHost: HttpAdapterHost,
+    private readonly hotRoutes: HotRoutes,
     private readonly fastPath: DeliveryFastPath,
   ) {}
 
   onModuleInit(): void {
-    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
-    if (fastify && typeof fastify.addHook === 'function') this.fastPath.install(fastify);
+    this.fastPath.install(this.hotRoutes);
   }
 }

@@ -78,6 +78,22 @@ interface Choice {
   render: RenderRow;
 }
 
+interface AdFrame {
+  video: ObjectUrl;
+  poster: ObjectUrl;
+  captions: ObjectUrl | undefined;
+  /** Literal JSON at even indexes; at odd ones the slot between them: an event or `SERVING_SLOT`. */
+  parts: string[];
+}
+
+/**
+ * Marks a slot in a frame: NUL, which JSON writes as the escape `\u0000`. Text `\u0000` inside a value
+ * is written with its backslash escaped, so only an escape after an even run of backslashes is a slot.
+ */
+const SLOT_MARK = '\u0000';
+const SLOT_PATTERN = /(?<=(?:^|[^\\])(?:\\\\)*)\\u0000(\w+)\\u0000/;
+const SERVING_SLOT = 'adServingId';
+
 const QUARTILE_EVENTS = ['start', 'firstQuartile', 'midpoint', 'thirdQuartile', 'complete'] as const;
 const AD_SYSTEM = { name: 'Adloom' };
 const UNIVERSAL_AD_ID_REGISTRY = 'adloom.dev';
@@ -94,6 +110,8 @@ export class DeliveryService {
   private readonly tokenTtlSeconds: number;
   /** The constant part of each render's tracking tokens, built on its first serving. */
   private readonly templates = new WeakMap<RenderRow, TokenTemplate>();
+  /** Each render's `AdView` JSON around its serving's values, for the URLs it was built with. */
+  private readonly frames = new WeakMap<RenderRow, AdFrame>();
 
   constructor(
     @Inject(CONFIG) config: AdloomConfig,
@@ -109,10 +127,11 @@ export class DeliveryService {
   }
 
   /**
-   * The ad for one request. Synchronous when the campaign and the render's URLs are in memory (every
-   * request but the first few), so the hot path awaits nothing.
+   * The ad for one request, as the JSON body of the answer (an `AdView`). Synchronous when the
+   * campaign and the render's URLs are in memory (every request but the first few), so the hot path
+   * awaits nothing.
    */
-  ad(workspaceId: string, campaignId: string, query: AdQuery): AdView | Promise<AdView> {
+  adJson(workspaceId: string, campaignId: string, query: AdQuery): string | Promise<string> {
     const held = this.cache.peek(campaignId);
     if (held === undefined) {
       return this.cache
@@ -127,7 +146,7 @@ export class DeliveryService {
     workspaceId: string,
     campaignId: string,
     query: AdQuery,
-  ): AdView | Promise<AdView> {
+  ): string | Promise<string> {
     const snapshot = this.check(held, workspaceId, campaignId);
     const choice = this.choose(snapshot, query);
     const { render } = choice;
@@ -136,28 +155,59 @@ export class DeliveryService {
     const captions = render.captionsKey ? this.urls.urlFor(render.captionsKey) : undefined;
     if (video instanceof Promise || poster instanceof Promise || captions instanceof Promise) {
       return Promise.all([video, poster, captions]).then(([v, p, c]) =>
-        this.adView(snapshot, choice, v, p, c),
+        this.adBody(snapshot, choice, v, p, c),
       );
     }
-    return this.adView(snapshot, choice, video, poster, captions);
+    return this.adBody(snapshot, choice, video, poster, captions);
   }
 
-  private adView(
+  /** The answer from the render's frame (built once per render and set of URLs) and a new serving. */
+  private adBody(
+    snapshot: CampaignSnapshot,
+    choice: Choice,
+    video: ObjectUrl,
+    poster: ObjectUrl,
+    captions: ObjectUrl | undefined,
+  ): string {
+    const { render, segment } = choice;
+    let frame = this.frames.get(render);
+    if (!frame || frame.video !== video || frame.poster !== poster || frame.captions !== captions) {
+      frame = this.adFrame(snapshot, choice, video, poster, captions);
+      this.frames.set(render, frame);
+    }
+    const { adServingId, tokens } = this.serving(snapshot.campaign.id, render, segment.key);
+    const { parts } = frame;
+    let body = parts[0];
+    for (let i = 1; i < parts.length; i += 2) {
+      const slot = parts[i];
+      body += (slot === SERVING_SLOT ? adServingId : tokens[slot as TrackingEvent]) + parts[i + 1];
+    }
+    return body;
+  }
+
+  /**
+   * The JSON of an `AdView` for one render and set of URLs, split around the serving's own values: the
+   * AdServingId and each event's token. Placeholders stand in for them while it is serialised, so the
+   * frame has exactly the members, order and escaping of the view.
+   */
+  private adFrame(
     snapshot: CampaignSnapshot,
     { segment, variant, render }: Choice,
     video: ObjectUrl,
     poster: ObjectUrl,
     captions: ObjectUrl | undefined,
-  ): AdView {
+  ): AdFrame {
     const { campaign } = snapshot;
-    const { adServingId, tracking } = this.tracking(campaign.id, render, segment.key);
-    return {
+    const slot = (name: string) => `${SLOT_MARK}${name}${SLOT_MARK}`;
+    const tracking = {} as Record<TrackingEvent, string>;
+    for (const event of TRACKING_EVENTS) tracking[event] = this.pixelBase + slot(event);
+    const view: AdView = {
       campaignId: campaign.id,
       variantId: variant.id,
       renderId: render.id,
       segment: segment.key,
       format: render.format,
-      adServingId,
+      adServingId: slot(SERVING_SLOT),
       url: video.url,
       expiresAt: video.expiresAtIso,
       mimeType: 'video/mp4',
@@ -174,6 +224,9 @@ export class DeliveryService {
       clickUrl: `${tracking.click}?redirect=1`,
       tracking,
     };
+    const parts = JSON.stringify(view).split(SLOT_PATTERN);
+    if (parts.length !== 2 * (TRACKING_EVENTS.length + 2) + 1) throw new Error('an ad frame lost a slot');
+    return { video, poster, captions, parts };
   }
 
   /**
@@ -354,7 +407,8 @@ export class DeliveryService {
     return { segment, variant, render: variant.renders.get(offer.format)! };
   }
 
-  private tracking(campaignId: string, render: RenderRow, segment: string) {
+  /** A new AdServingId and each event's token for it. */
+  private serving(campaignId: string, render: RenderRow, segment: string) {
     let template = this.templates.get(render);
     if (!template) {
       template = new TokenTemplate(
@@ -366,6 +420,12 @@ export class DeliveryService {
     const adServingId = randomUUID();
     const issuedAt = Math.floor(this.clock.nowMs() / 1000);
     const tokens = template.sign(adServingId, issuedAt, TRACKING_EVENTS, this.secrets!);
+    return { adServingId, tokens };
+  }
+
+  /** Each event's pixel URL for a new serving. */
+  private tracking(campaignId: string, render: RenderRow, segment: string) {
+    const { adServingId, tokens } = this.serving(campaignId, render, segment);
     const tracking = {} as Record<TrackingEvent, string>;
     for (const event of TRACKING_EVENTS) tracking[event] = this.pixelBase + tokens[event];
     return { adServingId, tracking };

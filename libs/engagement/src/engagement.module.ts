@@ -1,6 +1,6 @@
 import { Global, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance } from 'fastify';
+import { HotRoutes } from '@adloom/http';
 import { AggregateImports } from './aggregate-imports';
 import { acceptCsvBodies } from './csv-body';
 import { EngagementRepository } from './engagement.repository';
@@ -29,11 +29,11 @@ export class EngagementModule implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly pixels: PixelResponder,
+    private readonly hotRoutes: HotRoutes,
   ) {}
 
   onModuleInit(): void {
     acceptCsvBodies(this.adapterHost);
-    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
-    if (fastify && typeof fastify.addHook === 'function') this.pixels.install(fastify);
+    this.pixels.install(this.hotRoutes);
   }
 }

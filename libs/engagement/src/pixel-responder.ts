@@ -1,19 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { toProblem } from '@adloom/http';
+import type { ServerResponse } from 'node:http';
+import { HotRoutes, send } from '@adloom/http';
 import { EngagementRepository } from './engagement.repository';
 import { PixelIntake } from './pixel-intake';
 
 /** A transparent 1×1 GIF. */
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==', 'base64');
+const GIF_HEADERS = { 'cache-control': 'no-store', 'content-type': 'image/gif' };
 export const PIXEL_ROUTE = '/t/*';
 
 /**
  * The tracking pixel's answer: the event counts (a HEAD request, as link checkers send, does not),
  * then a 1×1 GIF, or for a click token with `?redirect=1` a 302 to the campaign's landing page.
- * Pixels are the most frequent request of all (up to seven per ad), so `install` answers them from a
- * Fastify `onRequest` hook, before Nest's pipeline; `TrackingController` declares the route and
- * answers the same way where the hook is not installed.
+ * Pixels are the most frequent request of all (up to seven per ad), so `install` makes `/t/*` a hot
+ * route, answered before Fastify and Nest; `TrackingController` declares the route (OpenAPI).
  */
 @Injectable()
 export class PixelResponder {
@@ -22,42 +22,41 @@ export class PixelResponder {
     private readonly repository: EngagementRepository,
   ) {}
 
-  install(fastify: FastifyInstance): void {
-    fastify.addHook('onRequest', (request, reply, done) => {
-      if (request.routeOptions.url !== PIXEL_ROUTE) return done();
-      const { '*': token } = request.params as { '*': string };
-      const { redirect } = request.query as { redirect?: string };
-      this.answer(request.method, token, redirect, reply).catch((error: unknown) => {
-        const problem = { ...toProblem(error, '/t/'), requestId: request.id };
-        void reply.status(problem.status).header('content-type', 'application/problem+json').send(problem);
-      });
+  install(routes: HotRoutes): void {
+    routes.add('/t/', {
+      name: PIXEL_ROUTE,
+      methods: ['GET', 'HEAD'],
+      pattern: /^\/t\/(?<token>.+)$/,
+      handler: (request, res) => {
+        const redirect = request.query.redirect;
+        return this.answer(
+          request.method,
+          request.params.token,
+          typeof redirect === 'string' ? redirect : redirect?.[0],
+          res,
+        );
+      },
     });
   }
 
-  async answer(
+  answer(
     method: string,
     token: string,
     redirect: string | undefined,
-    reply: FastifyReply,
-  ): Promise<void> {
-    if (method === 'HEAD') return this.gif(reply);
+    res: ServerResponse,
+  ): void | Promise<void> {
+    if (method === 'HEAD') return send(res, 200, GIF_HEADERS, PIXEL);
     const verdict = this.pixels.track(token);
-    if (this.pixels.draining) await this.pixels.flush();
-    if (verdict.ok && verdict.payload.event === 'click' && redirect !== undefined) {
-      const landingUrl = await this.repository.landingUrl(verdict.payload.campaignId);
-      if (landingUrl) {
-        await reply.status(302).header('cache-control', 'no-store').header('location', landingUrl).send();
-        return;
-      }
-    }
-    return this.gif(reply);
+    const clicked = verdict.ok && verdict.payload.event === 'click' && redirect !== undefined;
+    if (!clicked && !this.pixels.draining) return send(res, 200, GIF_HEADERS, PIXEL);
+    return this.slowAnswer(clicked && verdict.ok ? verdict.payload.campaignId : undefined, res);
   }
 
-  private async gif(reply: FastifyReply): Promise<void> {
-    await reply
-      .status(200)
-      .header('cache-control', 'no-store')
-      .header('content-type', 'image/gif')
-      .send(PIXEL);
+  /** While the server drains, or for a click that redirects. */
+  private async slowAnswer(clickedCampaign: string | undefined, res: ServerResponse): Promise<void> {
+    if (this.pixels.draining) await this.pixels.flush();
+    const landingUrl = clickedCampaign && (await this.repository.landingUrl(clickedCampaign));
+    if (landingUrl) return send(res, 302, { 'cache-control': 'no-store', location: landingUrl });
+    send(res, 200, GIF_HEADERS, PIXEL);
   }
 }

@@ -23,18 +23,30 @@ const payload: TrackingTokenPayload = {
   expiresAt: NOW + 86_400,
 };
 
-/** Signs bytes as the format says, independently of the code under test. */
+/**
+ * Signs bytes as the format says for the version in their first byte (3: 9-byte tags, seven per
+ * HMAC; 2: 16-byte tags, four per HMAC), independently of the code under test.
+ */
 function resign(bytes: Buffer, secret: string | Buffer): string {
-  const body = Buffer.from(bytes.subarray(0, bytes.length - 16));
+  const [tagBytes, tagsPerMac] = bytes[0] >> 4 === 2 ? [16, 4] : [9, 7];
+  const body = Buffer.from(bytes.subarray(0, bytes.length - tagBytes));
   const event = body[0] & 0x0f;
   body[0] &= 0xf0;
   const digest = createHmac('sha512', secret)
     .update(body)
-    .update(Buffer.of(Math.floor(event / 4)))
+    .update(Buffer.of(Math.floor(event / tagsPerMac)))
     .digest();
   body[0] = bytes[0];
-  const start = (event % 4) * 16;
-  return Buffer.concat([body, digest.subarray(start, start + 16)]).toString('base64url');
+  const start = (event % tagsPerMac) * tagBytes;
+  return Buffer.concat([body, digest.subarray(start, start + tagBytes)]).toString('base64url');
+}
+
+/** A version-2 token (16-byte tag) for the same payload, as signed before version 3. */
+function versionTwo(token: string, secret: string | Buffer): string {
+  const bytes = Buffer.from(token, 'base64url');
+  const body = Buffer.concat([bytes.subarray(0, bytes.length - 9), Buffer.alloc(16)]);
+  body[0] = 0x20 | (body[0] & 0x0f);
+  return resign(body, secret);
 }
 
 describe('signToken / verifyToken', () => {
@@ -43,10 +55,24 @@ describe('signToken / verifyToken', () => {
     expect(verifyToken(token, SECRET, NOW + 60)).toEqual({ ok: true, payload });
   });
 
-  it('is URL-safe and 119 characters for a typical pixel', () => {
+  it('is URL-safe and 110 characters for a typical pixel', () => {
     const token = signToken(payload, SECRET);
     expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(token).toHaveLength(119);
+    expect(token).toHaveLength(110);
+  });
+
+  it('still verifies version-2 tokens (issued before version 3), tamper-evident as before', () => {
+    for (const event of TRACKING_EVENTS) {
+      const old = versionTwo(signToken({ ...payload, event }, SECRET), SECRET);
+      expect(old).toHaveLength(119);
+      expect(verifyToken(old, SECRET, NOW)).toEqual({ ok: true, payload: { ...payload, event } });
+      const bytes = Buffer.from(old, 'base64url');
+      bytes[bytes.length - 1] ^= 0x01;
+      expect(verifyToken(bytes.toString('base64url'), SECRET, NOW)).toEqual({
+        ok: false,
+        reason: 'bad_signature',
+      });
+    }
   });
 
   it.each(TRACKING_EVENTS)('carries the %s event', (event) => {
@@ -147,13 +173,13 @@ describe('signToken / verifyToken', () => {
   it('calls correctly signed bytes that do not parse malformed', () => {
     const bytes = Buffer.from(signToken(payload, SECRET), 'base64url');
     const futureVersion = Buffer.from(bytes);
-    futureVersion[0] = 0x31;
+    futureVersion[0] = 0x41;
     const unknownEvent = Buffer.from(bytes);
-    unknownEvent[0] = 0x2f;
+    unknownEvent[0] = 0x3f;
     const extraByte = Buffer.concat([
-      bytes.subarray(0, bytes.length - 16),
+      bytes.subarray(0, bytes.length - 9),
       Buffer.from([0]),
-      bytes.subarray(-16),
+      bytes.subarray(-9),
     ]);
     for (const forged of [futureVersion, unknownEvent, extraByte]) {
       expect(verifyToken(resign(forged, SECRET), SECRET, NOW)).toEqual({ ok: false, reason: 'malformed' });

@@ -12,19 +12,20 @@ import type { EngagementEvent } from './events';
  *   1–5 bytes     lifetime (expiresAt − issuedAt), seconds, unsigned LEB128
  *   1 + n bytes   segment: length, then UTF-8
  *   1 + n bytes   format: length, then UTF-8
- *   16 bytes      tag
+ *   tag           9 bytes (version 3) or 16 bytes (version 2)
  *
- * The tag of event e is bytes 16·(e mod 4) to 16·(e mod 4) + 16 of HMAC-SHA512(secret, m ‖ ⌊e/4⌋),
+ * Version 3 (signed now): the tag of event e is bytes 9·e to 9·e + 9 of HMAC-SHA512(secret, m ‖ 0),
  * where m is everything before the tag with the event bits of byte 0 cleared. One HMAC-SHA512 thus
- * yields the tags of four events, and the seven tokens of an ad serving cost two HMACs instead of
- * seven. Slices of one PRF output are independent (the argument of HKDF-Expand), so the token of one
- * event tells nothing about the tag of another: a player handed the impression pixel cannot make the
- * click pixel of the same serving.
+ * yields the tags of all seven events: an ad serving costs one HMAC, the largest part of the ad
+ * route's own work. Slices of one PRF output are independent (the argument of HKDF-Expand), so the
+ * token of one event tells nothing about the tag of another: a player handed the impression pixel
+ * cannot make the click pixel of the same serving. A 72-bit tag means forging one takes about 2⁷¹
+ * online guesses against the pixel endpoint; NIST SP 800-107 allows HMAC truncated to 64 bits.
+ * A token for segment `young-urban`, format `9x16` and a one-day lifetime is 82 bytes, 110 characters;
+ * each 3 more bytes of segment or format add 4.
  *
- * The tag is 128 bits to keep tokens near 120 characters. Forging one means guessing 128 bits online
- * against the pixel endpoint; truncation to at least 64 bits is what NIST SP 800-107 allows for HMAC,
- * so 128 leaves a wide margin. A token for segment `young-urban`, format `9x16` and a one-day
- * lifetime is 89 bytes, 119 characters; each 3 more bytes of segment or format add 4.
+ * Version 2 (still verified, so pixels issued before an upgrade keep counting for their lifetime):
+ * 16-byte tags, four per HMAC, the block number ⌊e/4⌋ as the last byte of the MAC input.
  *
  * Secrets rotate by list: the first signs, every one verifies, so a new secret goes first and the
  * old one stays listed until tokens signed with it have expired.
@@ -64,17 +65,26 @@ export type TokenVerification =
 
 export const MIN_SECRET_BYTES = 32;
 
-const VERSION = 2;
-/** Tags per HMAC-SHA512 output (64 bytes of 16-byte tags). */
-const TAGS_PER_MAC = 4;
+/** How each version cuts tags from HMAC-SHA512 outputs (64 bytes each). */
+interface TagLayout {
+  tagBytes: number;
+  tagsPerMac: number;
+}
+const LAYOUTS: Record<number, TagLayout> = {
+  2: { tagBytes: 16, tagsPerMac: 4 },
+  3: { tagBytes: 9, tagsPerMac: 7 },
+};
+const VERSION = 3;
+const { tagBytes: MAC_BYTES, tagsPerMac: TAGS_PER_MAC } = LAYOUTS[VERSION];
 const MAC_BLOCKS = [0, 1, 2, 3].map((block) => Buffer.of(block));
-const MAC_BYTES = 16;
 const UUID_BYTES = 16;
 const ISSUED_AT_OFFSET = 1 + 3 * UUID_BYTES;
 const FIXED_BYTES = ISSUED_AT_OFFSET + 4;
+const SHORTEST_TAG = Math.min(...Object.values(LAYOUTS).map((layout) => layout.tagBytes));
+const LONGEST_TAG = Math.max(...Object.values(LAYOUTS).map((layout) => layout.tagBytes));
 /** Version, ids, issuedAt, a 1-byte lifetime, two empty strings and the tag. */
-const MIN_TOKEN_BYTES = FIXED_BYTES + 1 + 2 + MAC_BYTES;
-const MAX_TOKEN_BYTES = FIXED_BYTES + 5 + 2 * 256 + MAC_BYTES;
+const MIN_TOKEN_BYTES = FIXED_BYTES + 1 + 2 + SHORTEST_TAG;
+const MAX_TOKEN_BYTES = FIXED_BYTES + 5 + 2 * 256 + LONGEST_TAG;
 const MAX_TOKEN_CHARS = Math.ceil((MAX_TOKEN_BYTES * 4) / 3);
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -171,15 +181,18 @@ export function verifyToken(token: string, secrets: TokenSecrets, nowSeconds: nu
   if (chars > MAX_TOKEN_CHARS || chars % 4 === 1 || !BASE64URL.test(token)) return MALFORMED;
   const bytes = Buffer.from(token, 'base64url');
   if (bytes.length < MIN_TOKEN_BYTES) return MALFORMED;
-  const signedLength = bytes.length - MAC_BYTES;
+  const layout = LAYOUTS[bytes[0] >> 4];
+  if (!layout) return MALFORMED;
+  const signedLength = bytes.length - layout.tagBytes;
   const tag = bytes.subarray(signedLength);
 
   const eventIndex = bytes[0] & 0x0f;
-  const block = Math.floor(eventIndex / TAGS_PER_MAC);
-  const start = (eventIndex % TAGS_PER_MAC) * MAC_BYTES;
+  const block = Math.floor(eventIndex / layout.tagsPerMac);
+  const start = (eventIndex % layout.tagsPerMac) * layout.tagBytes;
   let signed = false;
   for (const key of secretList(secrets)) {
-    if (timingSafeEqual(mac(key, bytes, signedLength, block).subarray(start, start + MAC_BYTES), tag)) {
+    const expected = mac(key, bytes, signedLength, block).subarray(start, start + layout.tagBytes);
+    if (timingSafeEqual(expected, tag)) {
       signed = true;
       break;
     }
@@ -231,9 +244,8 @@ function secretList(secrets: TokenSecrets): readonly (string | Uint8Array)[] {
 }
 
 function readPayload(bytes: Buffer, end: number): TrackingTokenPayload | undefined {
-  const head = bytes[0];
-  const event = TRACKING_EVENTS[head & 0x0f];
-  if (head >> 4 !== VERSION || event === undefined) return undefined;
+  const event = TRACKING_EVENTS[bytes[0] & 0x0f];
+  if (event === undefined) return undefined;
   const issuedAt = bytes.readUInt32BE(ISSUED_AT_OFFSET);
 
   let offset = FIXED_BYTES;

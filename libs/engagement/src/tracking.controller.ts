@@ -11,7 +11,7 @@ export class TrackingController {
   constructor(private readonly responder: PixelResponder) {}
 
   // A wildcard, not `:token`: the router refuses path parameters over 100 characters and tokens are ~120.
-  // In the API the route is answered by PixelResponder's hook, before Nest's pipeline, the same way.
+  // In the API the route is a hot route (PixelResponder.install), answered before Nest's pipeline the same way.
   @Get('*')
   @ApiParam({ name: '*', description: 'The signed token from a tracking URL', schema: { type: 'string' } })
   @ApiOperation({
@@ -27,6 +27,7 @@ export class TrackingController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    return this.responder.answer(request.method, token, redirect, reply);
+    void reply.hijack();
+    return Promise.resolve(this.responder.answer(request.method, token, redirect, reply.raw));
   }
 }

@@ -2,3 +2,4 @@ export * from './problem.filter';
 export * from './zod.pipe';
 export * from './etag';
 export * from './idempotency.interceptor';
+export * from './hot-routes';
