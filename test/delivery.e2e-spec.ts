@@ -104,6 +104,54 @@ describe('delivery', () => {
     expect(ad.clickUrl).toBe(`${ad.tracking.click}?redirect=1`);
   });
 
+  it('answers the hot routes over a real socket, concurrently, and every other route through the router', async () => {
+    await api.app.listen({ port: 0, host: '127.0.0.1' });
+    const base = await api.app.getUrl();
+    try {
+      const auth = { authorization: `Bearer ${platform}` };
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, () =>
+          fetch(`${base}${adUrl('segment=young-urban&format=9x16')}`, { headers: auth }),
+        ),
+      );
+      const servings = new Set<string>();
+      for (const res of answers) {
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+        const text = await res.text();
+        expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+        const ad = JSON.parse(text);
+        servings.add(ad.adServingId);
+        const token = ad.tracking.complete.split('/t/')[1];
+        expect(verifyToken(token, api.config.TRACKING_SECRET!, Math.floor(Date.now() / 1000))).toMatchObject({
+          ok: true,
+          payload: { adServingId: ad.adServingId, variantId: ad.variantId, event: 'complete' },
+        });
+      }
+      expect(servings.size).toBe(40);
+
+      const pixel = await fetch(`${base}/t/${answers.length}not-a-token`);
+      expect(pixel.status).toBe(200);
+      expect(pixel.headers.get('content-type')).toBe('image/gif');
+
+      const anonymous = await fetch(`${base}${adUrl('segment=young-urban')}`, {
+        headers: { 'x-request-id': 'req-42' },
+      });
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get('content-type')).toBe('application/problem+json');
+      expect(await anonymous.json()).toMatchObject({ code: 'missing_key', requestId: 'req-42' });
+
+      const live = await fetch(`${base}/health/live`);
+      expect(live.status).toBe(200);
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      expect(metrics).toMatch(
+        /adloom_http_request_duration_seconds_count\{method="GET",route="\/v1\/delivery\/:campaignId\/ad",status="200"\} [1-9]/,
+      );
+    } finally {
+      await api.app.getHttpServer().close();
+    }
+  });
+
   it('serves only the segment asked for, in the campaign’s first format by default', async () => {
     const served = new Set<string>();
     for (let i = 0; i < 60; i++) {

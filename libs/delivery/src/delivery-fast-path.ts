@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { ServerResponse } from 'node:http';
 import { ApiKeysService, AuthError, Principal } from '@adloom/auth';
-import { HotRequest, HotRoutes, parseOrThrow, send } from '@adloom/http';
+import { HotReply, HotRequest, HotRoutes, parseOrThrow } from '@adloom/http';
 import { adQuerySchema, campaignParamsSchema } from './delivery.schemas';
 import { DeliveryService } from './delivery.service';
 
@@ -34,35 +33,35 @@ export class DeliveryFastPath {
       name: AD_ROUTE,
       methods: ['GET'],
       pattern: /^\/v1\/delivery\/(?<campaignId>[^/]+)\/ad\/?$/,
-      handler: (request, res) => this.ad(request, res),
+      handler: (request, reply) => this.ad(request, reply),
     });
     routes.add(PREFIX, {
       name: VAST_ROUTE,
       methods: ['GET'],
       pattern: /^\/v1\/delivery\/(?<campaignId>[^/]+)\/vast\/?$/,
-      handler: (request, res) => this.vast(request, res),
+      handler: (request, reply) => this.vast(request, reply),
     });
   }
 
-  private ad(request: HotRequest, res: ServerResponse): void | Promise<void> {
+  private ad(request: HotRequest, reply: HotReply): void | Promise<void> {
     const principal = this.authenticate(request);
-    if (principal instanceof Promise) return principal.then((known) => this.serveAd(known, request, res));
-    return this.serveAd(principal, request, res);
+    if (principal instanceof Promise) return principal.then((known) => this.serveAd(known, request, reply));
+    return this.serveAd(principal, request, reply);
   }
 
-  private serveAd(principal: Principal, request: HotRequest, res: ServerResponse): void | Promise<void> {
+  private serveAd(principal: Principal, request: HotRequest, reply: HotReply): void | Promise<void> {
     const { campaignId } = parseOrThrow(campaignParamsSchema, decodeParams(request), 'path');
     const query = parseOrThrow(adQuerySchema, request.query, 'query');
     const body = this.delivery.adJson(principal.workspaceId, campaignId, query);
-    if (typeof body === 'string') return send(res, 200, JSON_HEADERS, body);
-    return body.then((json) => send(res, 200, JSON_HEADERS, json));
+    if (body instanceof Promise) return body.then((json) => reply.send(200, JSON_HEADERS, json));
+    reply.send(200, JSON_HEADERS, body);
   }
 
-  private async vast(request: HotRequest, res: ServerResponse): Promise<void> {
+  private async vast(request: HotRequest, reply: HotReply): Promise<void> {
     const principal = await this.authenticate(request);
     const { campaignId } = parseOrThrow(campaignParamsSchema, decodeParams(request), 'path');
     const query = parseOrThrow(adQuerySchema, request.query, 'query');
-    send(res, 200, XML_HEADERS, await this.delivery.vast(principal.workspaceId, campaignId, query));
+    reply.send(200, XML_HEADERS, await this.delivery.vast(principal.workspaceId, campaignId, query));
   }
 
   /** What `ApiKeyGuard` does for a route with `@Roles('platform')`. */

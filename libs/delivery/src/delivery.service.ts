@@ -78,12 +78,17 @@ interface Choice {
   render: RenderRow;
 }
 
+type AdSlot = TrackingEvent | typeof SERVING_SLOT;
+
 interface AdFrame {
   video: ObjectUrl;
   poster: ObjectUrl;
   captions: ObjectUrl | undefined;
-  /** Literal JSON at even indexes; at odd ones the slot between them: an event or `SERVING_SLOT`. */
-  parts: string[];
+  /** The answer's UTF-8 with each slot blank. */
+  bytes: Buffer;
+  /** The slots in order, and where each one's text starts in `bytes` (all of it ASCII). */
+  slots: AdSlot[];
+  offsets: number[];
 }
 
 /**
@@ -93,6 +98,7 @@ interface AdFrame {
 const SLOT_MARK = '\u0000';
 const SLOT_PATTERN = /(?<=(?:^|[^\\])(?:\\\\)*)\\u0000(\w+)\\u0000/;
 const SERVING_SLOT = 'adServingId';
+const UUID_CHARS = 36;
 
 const QUARTILE_EVENTS = ['start', 'firstQuartile', 'midpoint', 'thirdQuartile', 'complete'] as const;
 const AD_SYSTEM = { name: 'Adloom' };
@@ -131,7 +137,7 @@ export class DeliveryService {
    * campaign and the render's URLs are in memory (every request but the first few), so the hot path
    * awaits nothing.
    */
-  adJson(workspaceId: string, campaignId: string, query: AdQuery): string | Promise<string> {
+  adJson(workspaceId: string, campaignId: string, query: AdQuery): Buffer | Promise<Buffer> {
     const held = this.cache.peek(campaignId);
     if (held === undefined) {
       return this.cache
@@ -146,7 +152,7 @@ export class DeliveryService {
     workspaceId: string,
     campaignId: string,
     query: AdQuery,
-  ): string | Promise<string> {
+  ): Buffer | Promise<Buffer> {
     const snapshot = this.check(held, workspaceId, campaignId);
     const choice = this.choose(snapshot, query);
     const { render } = choice;
@@ -168,31 +174,35 @@ export class DeliveryService {
     video: ObjectUrl,
     poster: ObjectUrl,
     captions: ObjectUrl | undefined,
-  ): string {
+  ): Buffer {
     const { render, segment } = choice;
+    const template = this.tokenTemplate(snapshot.campaign.id, render, segment.key);
     let frame = this.frames.get(render);
     if (!frame || frame.video !== video || frame.poster !== poster || frame.captions !== captions) {
-      frame = this.adFrame(snapshot, choice, video, poster, captions);
+      frame = this.adFrame(snapshot, choice, template, video, poster, captions);
       this.frames.set(render, frame);
     }
-    const { adServingId, tokens } = this.serving(snapshot.campaign.id, render, segment.key);
-    const { parts } = frame;
-    let body = parts[0];
-    for (let i = 1; i < parts.length; i += 2) {
-      const slot = parts[i];
-      body += (slot === SERVING_SLOT ? adServingId : tokens[slot as TrackingEvent]) + parts[i + 1];
+    const adServingId = randomUUID();
+    const tokens = template.sign(adServingId, this.issuedAt(), TRACKING_EVENTS, this.secrets!);
+    const body = Buffer.allocUnsafe(frame.bytes.length);
+    frame.bytes.copy(body);
+    const { offsets, slots } = frame;
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i];
+      body.write(slot === SERVING_SLOT ? adServingId : tokens[slot], offsets[i], 'latin1');
     }
     return body;
   }
 
   /**
-   * The JSON of an `AdView` for one render and set of URLs, split around the serving's own values: the
-   * AdServingId and each event's token. Placeholders stand in for them while it is serialised, so the
-   * frame has exactly the members, order and escaping of the view.
+   * The JSON of an `AdView` for one render and set of URLs, with room left for the serving's own
+   * values: the AdServingId and each event's token, whose lengths are fixed. Placeholders stand in for
+   * them while it is serialised, so the frame has exactly the members, order and escaping of the view.
    */
   private adFrame(
     snapshot: CampaignSnapshot,
     { segment, variant, render }: Choice,
+    template: TokenTemplate,
     video: ObjectUrl,
     poster: ObjectUrl,
     captions: ObjectUrl | undefined,
@@ -226,7 +236,19 @@ export class DeliveryService {
     };
     const parts = JSON.stringify(view).split(SLOT_PATTERN);
     if (parts.length !== 2 * (TRACKING_EVENTS.length + 2) + 1) throw new Error('an ad frame lost a slot');
-    return { video, poster, captions, parts };
+    const slots: AdSlot[] = [];
+    const offsets: number[] = [];
+    let json = parts[0];
+    let offset = Buffer.byteLength(parts[0]);
+    for (let i = 1; i < parts.length; i += 2) {
+      const name = parts[i] as AdSlot;
+      const width = name === SERVING_SLOT ? UUID_CHARS : template.tokenChars;
+      slots.push(name);
+      offsets.push(offset);
+      json += ' '.repeat(width) + parts[i + 1];
+      offset += width + Buffer.byteLength(parts[i + 1]);
+    }
+    return { video, poster, captions, bytes: Buffer.from(json), slots, offsets };
   }
 
   /**
@@ -407,8 +429,8 @@ export class DeliveryService {
     return { segment, variant, render: variant.renders.get(offer.format)! };
   }
 
-  /** A new AdServingId and each event's token for it. */
-  private serving(campaignId: string, render: RenderRow, segment: string) {
+  /** The constant part of the render's tracking tokens, built on its first serving. */
+  private tokenTemplate(campaignId: string, render: RenderRow, segment: string): TokenTemplate {
     let template = this.templates.get(render);
     if (!template) {
       template = new TokenTemplate(
@@ -417,15 +439,22 @@ export class DeliveryService {
       );
       this.templates.set(render, template);
     }
-    const adServingId = randomUUID();
-    const issuedAt = Math.floor(this.clock.nowMs() / 1000);
-    const tokens = template.sign(adServingId, issuedAt, TRACKING_EVENTS, this.secrets!);
-    return { adServingId, tokens };
+    return template;
+  }
+
+  private issuedAt(): number {
+    return Math.floor(this.clock.nowMs() / 1000);
   }
 
   /** Each event's pixel URL for a new serving. */
   private tracking(campaignId: string, render: RenderRow, segment: string) {
-    const { adServingId, tokens } = this.serving(campaignId, render, segment);
+    const adServingId = randomUUID();
+    const tokens = this.tokenTemplate(campaignId, render, segment).sign(
+      adServingId,
+      this.issuedAt(),
+      TRACKING_EVENTS,
+      this.secrets!,
+    );
     const tracking = {} as Record<TrackingEvent, string>;
     for (const event of TRACKING_EVENTS) tracking[event] = this.pixelBase + tokens[event];
     return { adServingId, tracking };

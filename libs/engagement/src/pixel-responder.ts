@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ServerResponse } from 'node:http';
-import { HotRoutes, send } from '@adloom/http';
+import { AnswerSink, HotRoutes } from '@adloom/http';
 import { EngagementRepository } from './engagement.repository';
 import { PixelIntake } from './pixel-intake';
 
@@ -27,13 +26,13 @@ export class PixelResponder {
       name: PIXEL_ROUTE,
       methods: ['GET', 'HEAD'],
       pattern: /^\/t\/(?<token>.+)$/,
-      handler: (request, res) => {
+      handler: (request, reply) => {
         const redirect = request.query.redirect;
         return this.answer(
           request.method,
           request.params.token,
           typeof redirect === 'string' ? redirect : redirect?.[0],
-          res,
+          reply,
         );
       },
     });
@@ -43,20 +42,20 @@ export class PixelResponder {
     method: string,
     token: string,
     redirect: string | undefined,
-    res: ServerResponse,
+    reply: AnswerSink,
   ): void | Promise<void> {
-    if (method === 'HEAD') return send(res, 200, GIF_HEADERS, PIXEL);
+    if (method === 'HEAD') return reply.send(200, GIF_HEADERS, PIXEL);
     const verdict = this.pixels.track(token);
     const clicked = verdict.ok && verdict.payload.event === 'click' && redirect !== undefined;
-    if (!clicked && !this.pixels.draining) return send(res, 200, GIF_HEADERS, PIXEL);
-    return this.slowAnswer(clicked && verdict.ok ? verdict.payload.campaignId : undefined, res);
+    if (!clicked && !this.pixels.draining) return reply.send(200, GIF_HEADERS, PIXEL);
+    return this.slowAnswer(clicked && verdict.ok ? verdict.payload.campaignId : undefined, reply);
   }
 
   /** While the server drains, or for a click that redirects. */
-  private async slowAnswer(clickedCampaign: string | undefined, res: ServerResponse): Promise<void> {
+  private async slowAnswer(clickedCampaign: string | undefined, reply: AnswerSink): Promise<void> {
     if (this.pixels.draining) await this.pixels.flush();
     const landingUrl = clickedCampaign && (await this.repository.landingUrl(clickedCampaign));
-    if (landingUrl) return send(res, 302, { 'cache-control': 'no-store', location: landingUrl });
-    send(res, 200, GIF_HEADERS, PIXEL);
+    if (landingUrl) return reply.send(302, { 'cache-control': 'no-store', location: landingUrl });
+    reply.send(200, GIF_HEADERS, PIXEL);
   }
 }

@@ -120,6 +120,8 @@ export function signTokens<E extends TrackingEvent>(
 export class TokenTemplate {
   private readonly bytes: Buffer;
   private readonly signedLength: number;
+  /** Every token of this template has this many characters. */
+  readonly tokenChars: number;
 
   constructor(
     fields: Pick<TrackingTokenPayload, 'campaignId' | 'variantId' | 'segment' | 'format'>,
@@ -139,6 +141,7 @@ export class TokenTemplate {
     let offset = writeVarint(this.bytes, FIXED_BYTES, lifetimeSeconds);
     offset = writeShortText(this.bytes, offset, segment);
     writeShortText(this.bytes, offset, format);
+    this.tokenChars = Math.ceil((this.bytes.length * 4) / 3);
   }
 
   sign<E extends TrackingEvent>(

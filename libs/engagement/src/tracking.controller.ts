@@ -27,7 +27,10 @@ export class TrackingController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    void reply.hijack();
-    return Promise.resolve(this.responder.answer(request.method, token, redirect, reply.raw));
+    const sink = {
+      send: (status: number, headers: Readonly<Record<string, string>>, body?: string | Buffer) =>
+        void reply.status(status).headers(headers).send(body),
+    };
+    return Promise.resolve(this.responder.answer(request.method, token, redirect, sink));
   }
 }
