@@ -78,16 +78,14 @@ interface Choice {
   render: RenderRow;
 }
 
-type AdSlot = TrackingEvent | typeof SERVING_SLOT;
-
 interface AdFrame {
   video: ObjectUrl;
   poster: ObjectUrl;
   captions: ObjectUrl | undefined;
   /** The answer's UTF-8 with each slot blank. */
   bytes: Buffer;
-  /** The slots in order, and where each one's text starts in `bytes` (all of it ASCII). */
-  slots: AdSlot[];
+  /** The slots in order (an event's index in TRACKING_EVENTS, −1 for the AdServingId), and where each one's text starts in `bytes` (all of it ASCII). */
+  slots: number[];
   offsets: number[];
 }
 
@@ -183,13 +181,13 @@ export class DeliveryService {
       this.frames.set(render, frame);
     }
     const adServingId = randomUUID();
-    const tokens = template.sign(adServingId, this.issuedAt(), TRACKING_EVENTS, this.secrets!);
+    const tokens = template.signAll(adServingId, this.issuedAt(), this.secrets!);
     const body = Buffer.allocUnsafe(frame.bytes.length);
     frame.bytes.copy(body);
     const { offsets, slots } = frame;
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i];
-      body.write(slot === SERVING_SLOT ? adServingId : tokens[slot], offsets[i], 'latin1');
+      body.write(slot < 0 ? adServingId : tokens[slot], offsets[i], 'latin1');
     }
     return body;
   }
@@ -236,14 +234,14 @@ export class DeliveryService {
     };
     const parts = JSON.stringify(view).split(SLOT_PATTERN);
     if (parts.length !== 2 * (TRACKING_EVENTS.length + 2) + 1) throw new Error('an ad frame lost a slot');
-    const slots: AdSlot[] = [];
+    const slots: number[] = [];
     const offsets: number[] = [];
     let json = parts[0];
     let offset = Buffer.byteLength(parts[0]);
     for (let i = 1; i < parts.length; i += 2) {
-      const name = parts[i] as AdSlot;
+      const name = parts[i];
       const width = name === SERVING_SLOT ? UUID_CHARS : template.tokenChars;
-      slots.push(name);
+      slots.push(TRACKING_EVENTS.indexOf(name as TrackingEvent));
       offsets.push(offset);
       json += ' '.repeat(width) + parts[i + 1];
       offset += width + Buffer.byteLength(parts[i + 1]);

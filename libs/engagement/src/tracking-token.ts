@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, KeyObject, timingSafeEqual } from 'node:crypto';
 import type { EngagementEvent } from './events';
 
 /**
@@ -150,6 +150,18 @@ export class TokenTemplate {
     events: readonly E[],
     secrets: TokenSecrets,
   ): Record<E, string> {
+    const all = this.signAll(adServingId, issuedAt, secrets);
+    const tokens = {} as Record<E, string>;
+    for (const event of events) {
+      const eventIndex = TRACKING_EVENTS.indexOf(event);
+      if (eventIndex < 0) throw new RangeError(`unknown tracking event ${String(event)}`);
+      tokens[event] = all[eventIndex];
+    }
+    return tokens;
+  }
+
+  /** The tokens of every event of one serving, in `TRACKING_EVENTS` order: one HMAC in all. */
+  signAll(adServingId: string, issuedAt: number, secrets: TokenSecrets): string[] {
     const [signingKey] = secretList(secrets);
     if (!Number.isInteger(issuedAt) || issuedAt < 0 || issuedAt > 0xffff_ffff) {
       throw new RangeError(`issuedAt must be whole unix seconds, got ${issuedAt}`);
@@ -159,17 +171,19 @@ export class TokenTemplate {
     writeUuid(token, 1 + 2 * UUID_BYTES, adServingId);
     token.writeUInt32BE(issuedAt, ISSUED_AT_OFFSET);
     token[0] = VERSION << 4;
-    const macs: Buffer[] = [];
-    const tokens = {} as Record<E, string>;
-    for (const event of events) {
-      const eventIndex = TRACKING_EVENTS.indexOf(event);
-      if (eventIndex < 0) throw new RangeError(`unknown tracking event ${String(event)}`);
-      const block = Math.floor(eventIndex / TAGS_PER_MAC);
-      macs[block] ??= mac(signingKey, token, this.signedLength, block);
+    let block = 0;
+    let macs = mac(signingKey, token, this.signedLength, block);
+    const tokens: string[] = new Array(TRACKING_EVENTS.length);
+    for (let eventIndex = 0; eventIndex < TRACKING_EVENTS.length; eventIndex++) {
+      // Seven events and seven tags per HMAC: today every tag comes from block 0.
+      if (Math.floor(eventIndex / TAGS_PER_MAC) !== block) {
+        block = Math.floor(eventIndex / TAGS_PER_MAC);
+        macs = mac(signingKey, token, this.signedLength, block);
+      }
       const start = (eventIndex % TAGS_PER_MAC) * MAC_BYTES;
       token[0] = (VERSION << 4) | eventIndex;
-      macs[block].copy(token, this.signedLength, start, start + MAC_BYTES);
-      tokens[event] = token.toString('base64url');
+      macs.copy(token, this.signedLength, start, start + MAC_BYTES);
+      tokens[eventIndex] = token.toString('base64url');
     }
     return tokens;
   }
@@ -223,7 +237,7 @@ export function eventFromToken(payload: TrackingTokenPayload, atMs: number): Eng
 }
 
 /** HMAC-SHA512 of the first `length` bytes, event bits of byte 0 cleared, and the block number. */
-function mac(key: Uint8Array | string, bytes: Buffer, length: number, block: number): Buffer {
+function mac(key: KeyObject, bytes: Buffer, length: number, block: number): Buffer {
   const first = bytes[0];
   bytes[0] = first & 0xf0;
   const digest = createHmac('sha512', key)
@@ -234,16 +248,32 @@ function mac(key: Uint8Array | string, bytes: Buffer, length: number, block: num
   return digest;
 }
 
-function secretList(secrets: TokenSecrets): readonly (string | Uint8Array)[] {
+/**
+ * Checked secrets as keys, remembered per list: callers pass the same list (from the settings) every
+ * time, and a new list is checked again.
+ */
+const checkedLists = new WeakMap<object, readonly KeyObject[]>();
+const checkedSecrets = new Map<string, readonly KeyObject[]>();
+
+function secretList(secrets: TokenSecrets): readonly KeyObject[] {
+  const known = typeof secrets === 'string' ? checkedSecrets.get(secrets) : checkedLists.get(secrets);
+  if (known) return known;
   const list = typeof secrets === 'string' || secrets instanceof Uint8Array ? [secrets] : secrets;
   if (list.length === 0) throw new RangeError('at least one tracking-token secret is required');
-  for (const secret of list) {
-    const bytes = typeof secret === 'string' ? Buffer.byteLength(secret) : secret.byteLength;
-    if (bytes < MIN_SECRET_BYTES) {
-      throw new RangeError(`tracking-token secrets need at least ${MIN_SECRET_BYTES} bytes, got ${bytes}`);
+  const keys = list.map((secret) => {
+    const bytes = typeof secret === 'string' ? Buffer.from(secret) : Buffer.from(secret);
+    if (bytes.length < MIN_SECRET_BYTES) {
+      throw new RangeError(
+        `tracking-token secrets need at least ${MIN_SECRET_BYTES} bytes, got ${bytes.length}`,
+      );
     }
-  }
-  return list;
+    return createSecretKey(bytes);
+  });
+  if (typeof secrets === 'string') {
+    if (checkedSecrets.size > 100) checkedSecrets.clear();
+    checkedSecrets.set(secrets, keys);
+  } else checkedLists.set(secrets, keys);
+  return keys;
 }
 
 function readPayload(bytes: Buffer, end: number): TrackingTokenPayload | undefined {
