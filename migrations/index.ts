@@ -5,6 +5,7 @@ import { ClipGenerations1732300300000 } from './1732300300000-clip-generations';
 import { AllocationCounts1732300400000 } from './1732300400000-allocation-counts';
 import { ReportIndexes1732300600000 } from './1732300600000-report-indexes';
 import { EventSeenCollation1732300650000 } from './1732300650000-event-seen-collation';
+import { PlanOrderIndexes1732300700000 } from './1732300700000-plan-order-indexes';
 
 /** Every migration in order. Generated, then read and tidied by hand; run by `adloom migrate`. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   AllocationCounts1732300400000,
   ReportIndexes1732300600000,
   EventSeenCollation1732300650000,
+  PlanOrderIndexes1732300700000,
 ];

@@ -17,7 +17,7 @@ import {
   TemplateVersionForPlan,
 } from './planner.repository';
 
-const SEGMENT_PAGE = 500;
+const SEGMENT_PAGE = 2_000;
 const INSERT_BATCH = 5_000;
 const ENQUEUE_BATCH = 5_000;
 
@@ -90,16 +90,30 @@ export class PlannerService {
       const clipSize = baseClipSize(campaign.formats);
       const parameters = { durationMs: campaign.duration_ms, ...clipSize };
 
+      // Rendering (here) overlaps with writing (in Postgres): one insert is in flight while the next
+      // batch renders, and the next page of segments is asked for before the current one renders.
       let batch: NewVariant[] = [];
+      let writing: Promise<void> | undefined;
       const flush = async () => {
-        await this.repo.insertVariants(workspaceId, campaignId, wave.id, batch, tx);
+        const rows = batch;
         batch = [];
+        await writing;
+        writing = rows.length
+          ? this.repo.insertVariants(workspaceId, campaignId, wave.id, rows, tx)
+          : undefined;
+        // Awaited at the next flush; until then a failure must not count as unhandled.
+        writing?.catch(() => undefined);
       };
-      let after = -1;
+      const page = (after: number) => {
+        const read = this.repo.segmentsAfter(campaignId, after, SEGMENT_PAGE, tx);
+        read.catch(() => undefined);
+        return read;
+      };
+      let next = page(-1);
       for (;;) {
-        const segments = await this.repo.segmentsAfter(campaignId, after, SEGMENT_PAGE, tx);
+        const segments = await next;
         if (!segments.length) break;
-        after = segments[segments.length - 1].position;
+        next = page(segments[segments.length - 1].position);
         for (const segment of segments) {
           for (const locale of segment.locales) {
             for (const template of templates) {
@@ -136,6 +150,7 @@ export class PlannerService {
         }
       }
       await flush();
+      await writing;
 
       const prompts = await this.repo.promptCounts(workspaceId, wave.id, tx);
       const generationSeconds =
@@ -281,15 +296,23 @@ export class PlannerService {
     return out;
   }
 
-  /** The wave's flow: a `wave` parent whose children are the variants' `generate` jobs. */
+  /**
+   * The wave's flow: a `wave` parent whose children are the variants' `generate` jobs. The next page of
+   * ids is read from Postgres while the current one is added to Redis.
+   */
   async enqueueWave(workspaceId: string, campaignId: string, waveId: string): Promise<void> {
     const parent = { id: jobIds.wave(waveId), queue: this.queues.queue('wave').qualifiedName };
-    let after = '00000000-0000-0000-0000-000000000000';
+    const page = (after: string) => {
+      const read = this.repo.queuedVariantIds(waveId, after, ENQUEUE_BATCH);
+      read.catch(() => undefined);
+      return read;
+    };
+    let next = page('00000000-0000-0000-0000-000000000000');
     let first = true;
     for (;;) {
-      const rows = await this.repo.queuedVariantIds(waveId, after, ENQUEUE_BATCH);
+      const rows = await next;
       if (!rows.length) break;
-      after = rows[rows.length - 1].id;
+      next = page(rows[rows.length - 1].id);
       const jobs = rows.map(({ id }) => ({
         data: { workspaceId, variantId: id },
         opts: generateJobOptions(id),
