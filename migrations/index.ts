@@ -6,6 +6,7 @@ import { AllocationCounts1732300400000 } from './1732300400000-allocation-counts
 import { ReportIndexes1732300600000 } from './1732300600000-report-indexes';
 import { EventSeenCollation1732300650000 } from './1732300650000-event-seen-collation';
 import { PlanOrderIndexes1732300700000 } from './1732300700000-plan-order-indexes';
+import { VariantWaveScope1732300800000 } from './1732300800000-variant-wave-scope';
 
 /** Every migration in order. Generated, then read and tidied by hand; run by `adloom migrate`. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   ReportIndexes1732300600000,
   EventSeenCollation1732300650000,
   PlanOrderIndexes1732300700000,
+  VariantWaveScope1732300800000,
 ];
