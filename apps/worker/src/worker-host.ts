@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { Job, WaitingError, Worker } from 'bullmq';
 import { AdloomConfig, CONFIG } from '@adloom/config';
-import { JOB_HANDLER, JOBS_OF, JobName, QueueName, redisConnection } from '@adloom/queue';
+import { JOB_HANDLER, JOBS_OF, JobName, KEEP_FINISHED, QueueName, redisConnection } from '@adloom/queue';
 import { ShutdownSignal } from '@adloom/pipeline';
 
 type Handler = (data: unknown, job: Job, token?: string) => Promise<unknown>;
@@ -77,6 +77,7 @@ export class WorkerHost implements OnApplicationShutdown {
           concurrency: CONCURRENCY[queue]?.(this.config) ?? 1,
           lockDuration: this.config.JOB_LOCK,
           stalledInterval: this.config.JOB_LOCK,
+          ...KEEP_FINISHED,
           autorun: true,
         },
       );

@@ -7,14 +7,13 @@ export const jobIds = {
   wave: (waveId: string) => `wave-${waveId}`,
 };
 
-const keep = { removeOnComplete: { age: 24 * 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } };
+// How long finished jobs are kept is the workers' setting (KEEP_FINISHED), not each job's.
 
 export const generateJobOptions = (variantId: string): JobsOptions => ({
   jobId: jobIds.generate(variantId),
   attempts: 5,
   backoff: { type: 'exponential', delay: 5_000 },
   ignoreDependencyOnFailure: true,
-  ...keep,
 });
 
 export const composeJobOptions = (variantId: string): JobsOptions => ({
@@ -22,14 +21,12 @@ export const composeJobOptions = (variantId: string): JobsOptions => ({
   attempts: 3,
   backoff: { type: 'exponential', delay: 3_000 },
   ignoreDependencyOnFailure: true,
-  ...keep,
 });
 
 export const waveJobOptions = (waveId: string): JobsOptions => ({
   jobId: jobIds.wave(waveId),
   attempts: 3,
   backoff: { type: 'exponential', delay: 2_000 },
-  ...keep,
 });
 
 /** True when this failure is the job's last try: the handler then records the failure on the variant. */

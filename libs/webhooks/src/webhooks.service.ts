@@ -24,8 +24,6 @@ import {
 export const WEBHOOK_JOB_OPTIONS: JobsOptions = {
   attempts: 5,
   backoff: { type: 'exponential', delay: 5_000 },
-  removeOnComplete: { age: 86_400, count: 10_000 },
-  removeOnFail: { age: 7 * 86_400 },
 };
 
 /**
