@@ -84,7 +84,10 @@ interface AdFrame {
   captions: ObjectUrl | undefined;
   /** The answer's UTF-8 with each slot blank. */
   bytes: Buffer;
-  /** The slots in order (an event's index in TRACKING_EVENTS, −1 for the AdServingId), and where each one's text starts in `bytes` (all of it ASCII). */
+  /**
+   * The slots in order (an event's index in TRACKING_EVENTS, −1 for the AdServingId), and where each
+   * one's text starts in `bytes` (all of it ASCII).
+   */
   slots: number[];
   offsets: number[];
 }
