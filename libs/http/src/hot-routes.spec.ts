@@ -78,7 +78,7 @@ describe('HotRoutes', () => {
 
     const failed = await fetch(`${base}/v1/slow/broken`);
     expect(failed.status).toBe(500);
-    const problem = await failed.json();
+    const problem = (await failed.json()) as { requestId: string };
     expect(problem).toMatchObject({ code: 'internal', instance: '/v1/slow/broken' });
     expect(problem.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(JSON.stringify(problem)).not.toContain('database gone');
@@ -87,7 +87,9 @@ describe('HotRoutes', () => {
 
   it('writes many concurrent answers, each to its own request', async () => {
     const answers = await Promise.all(
-      Array.from({ length: 50 }, (_, n) => fetch(`${base}/v1/things/${n}`).then((res) => res.json())),
+      Array.from({ length: 50 }, (_, n) =>
+        fetch(`${base}/v1/things/${n}`).then((res) => res.json() as Promise<{ id: string }>),
+      ),
     );
     expect(answers.map((answer) => answer.id)).toEqual(Array.from({ length: 50 }, (_, n) => String(n)));
     const empty = await fetch(`${base}/v1/slow/ok`);
