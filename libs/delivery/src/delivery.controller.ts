@@ -31,7 +31,7 @@ export class DeliveryController {
     @Param() params: CampaignParamsDto,
     @Query() query: AdQueryDto,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Buffer> {
+  ): Promise<string> {
     void reply.header('content-type', 'application/json; charset=utf-8');
     return this.delivery.adJson(principal.workspaceId, params.campaignId, query);
   }

@@ -103,10 +103,16 @@ describe('signToken / verifyToken', () => {
     expect([...reasons]).toEqual(['bad_signature']);
   });
 
-  it('writes the format as documented (checked by an independent signer)', () => {
+  it.each([
+    ['32-byte', SECRET],
+    ['128-byte (one SHA-512 block)', randomBytes(128)],
+    ['129-byte (hashed first, as HMAC says)', randomBytes(129)],
+    ['1000-byte', 'long secret '.repeat(84)],
+  ])('writes the format as documented with a %s secret (checked by an independent signer)', (_, secret) => {
     for (const event of TRACKING_EVENTS) {
-      const token = signToken({ ...payload, event }, SECRET);
-      expect(resign(Buffer.from(token, 'base64url'), SECRET)).toBe(token);
+      const token = signToken({ ...payload, event }, secret);
+      expect(resign(Buffer.from(token, 'base64url'), secret)).toBe(token);
+      expect(verifyToken(token, secret, NOW)).toEqual({ ok: true, payload: { ...payload, event } });
     }
   });
 
@@ -188,6 +194,9 @@ describe('signToken / verifyToken', () => {
 
   it.each([
     ['a campaign id that is not a UUID', { campaignId: 'campaign-1' }],
+    ['a variant id with a non-hex digit', { variantId: '0b8e7d6c-5a4f-4e3d-9c2b-1a0f9e8d7c6g' }],
+    ['a serving id without its dashes', { adServingId: 'a3f9e0c21b4d4e6f8a9b0c1d2e3f4a5b0000' }],
+    ['a serving id with a non-ASCII digit', { adServingId: 'a3f9e0c2-1b4d-4e6f-8a9b-0c1d2e3f4a5é' }],
     ['an unknown event', { event: 'conversion' }],
     ['expiry before issue', { expiresAt: NOW - 1 }],
     ['fractional seconds', { issuedAt: NOW + 0.5 }],
