@@ -6,7 +6,8 @@
  * the API with its production settings: info logging, auth, metrics), autocannon runs in this
  * process, and the two are measured in alternating short rounds (5 × 2 s each) so a busy machine
  * weighs on both alike.
- * Last line: JSON with rps, bare_rps, ratio, p99_ms, rss_mb (the API process after the run).
+ * Last line: JSON with rps, bare_rps, ratio, p99_ms, rss_mb (the API process after the run) and
+ * idle_rss_mb (the same process before its first request).
  */
 import autocannon from 'autocannon';
 import { ChildProcess, fork } from 'node:child_process';
@@ -127,6 +128,7 @@ async function main() {
     const bare = await startServer('bare', { ...process.env, BARE_BODY: body });
     servers.push(bare);
 
+    const idleRss = await rssOf(api);
     const apiUrl = `http://127.0.0.1:${api.port}${path}`;
     const bareUrl = `http://127.0.0.1:${bare.port}${path}`;
     await load(api, apiUrl, headers, WARMUP_SECONDS);
@@ -172,6 +174,7 @@ async function main() {
         cpu_us_per_req: Math.round(cpuPerRequest(apiRounds)),
         bare_cpu_us_per_req: Math.round(cpuPerRequest(bareRounds)),
         rss_mb: Math.round(rss / 1e6),
+        idle_rss_mb: Math.round(idleRss / 1e6),
       }),
     );
   } finally {
