@@ -118,8 +118,6 @@ export function signTokens<E extends TrackingEvent>(
 export class TokenTemplate {
   private readonly bytes: Buffer;
   private readonly signedLength: number;
-  /** Every token of this template has this many characters. */
-  readonly tokenChars: number;
 
   constructor(
     fields: Pick<TrackingTokenPayload, 'campaignId' | 'variantId' | 'segment' | 'format'>,
@@ -139,7 +137,6 @@ export class TokenTemplate {
     let offset = writeVarint(this.bytes, FIXED_BYTES, lifetimeSeconds);
     offset = writeShortText(this.bytes, offset, segment);
     writeShortText(this.bytes, offset, format);
-    this.tokenChars = Math.ceil((this.bytes.length * 4) / 3);
   }
 
   sign<E extends TrackingEvent>(
@@ -371,15 +368,13 @@ const HEX_DIGIT = Array.from({ length: 128 }, (_, code) => {
   const digit = parseInt(String.fromCharCode(code), 16);
   return Number.isNaN(digit) ? -1 : digit;
 });
-const UUID_DASHES = [8, 13, 18, 23];
 
 /** The 16 bytes of a UUID written as text (any case); one pass, as this runs per ad serving. */
 function writeUuid(target: Buffer, offset: number, uuid: string): void {
   let ok = uuid.length === 36;
-  for (const dash of UUID_DASHES) ok &&= uuid.charCodeAt(dash) === 0x2d;
   let at = offset;
   for (let i = 0; ok && i < 36; i += 2) {
-    if (i === 8 || i === 13 || i === 18 || i === 23) i++;
+    if (i === 8 || i === 13 || i === 18 || i === 23) ok = uuid.charCodeAt(i++) === 0x2d;
     const high = HEX_DIGIT[uuid.charCodeAt(i)] ?? -1;
     const low = HEX_DIGIT[uuid.charCodeAt(i + 1)] ?? -1;
     if (high < 0 || low < 0) ok = false;
