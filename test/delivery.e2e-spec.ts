@@ -11,7 +11,7 @@ import { createApi } from '../apps/api/src/app';
 import { seedCampaign, SeededCampaign, workspaceIdOf } from '../bench/delivery/seed';
 import { TestApi } from './support/harness';
 
-const SCHEMA = path.resolve(__dirname, '../../shared/specs/vast_4.2.xsd');
+const SCHEMA = path.resolve(__dirname, '../libs/delivery/vast/vast_4.2.xsd');
 
 let workDir: string;
 beforeAll(() => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { formatVastTime } from './duration';
 import { buildEmptyVast, buildVast, cdata, toSchemaUri, VastInput } from './vast';
 
-const SCHEMA = path.resolve(__dirname, '../../../../shared/specs/vast_4.2.xsd');
+const SCHEMA = path.resolve(__dirname, '../vast/vast_4.2.xsd');
 
 let workDir: string;
 beforeAll(() => {

@@ -62,7 +62,7 @@ const common = {
 const metaFeedMargins: SafeZone = { top: 64, right: 64, bottom: 64, left: 64 };
 
 /**
- * Placement specs as published in November 2026 (see /work/shared/specs/platforms.md).
+ * Placement specs as published in November 2026.
  * Safe zones marked "estimate" are not published as numbers by the platform.
  */
 export const PLATFORMS: Record<PlatformId, PlatformSpec> = {
