@@ -151,7 +151,7 @@ export async function main(argv: string[]): Promise<void> {
     .action(async () => {
       const config = loadConfig();
       requireUrls(config, 'api');
-      const { runApi } = await import('../../api/src/main');
+      const { runApi } = await import('../../api/src/main.js');
       const app = await runApi(config);
       onSignals(async () => {
         await drainHttp(app.getHttpServer(), config.SHUTDOWN_GRACE);
@@ -166,7 +166,7 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (opts: { queues: string }) => {
       const config = loadConfig();
       requireUrls(config, 'worker');
-      const { createWorker } = await import('../../worker/src/worker');
+      const { createWorker } = await import('../../worker/src/worker.js');
       const app = await createWorker(config, parseQueues(opts.queues));
       onSignals(() => app.close(), config.SHUTDOWN_GRACE + CLOSE_MARGIN_MS);
     });
@@ -175,7 +175,7 @@ export async function main(argv: string[]): Promise<void> {
     const log = (line: string) => console.log(line);
     const started = Date.now();
     const initial = loadConfig();
-    ensureTools(initial.ADLOOM_SERVICES === 'embedded' || !initial.REDIS_URL, log);
+    ensureTools({ redis: initial.ADLOOM_SERVICES === 'embedded' || !initial.REDIS_URL }, log);
     log(demo ? 'Adloom demo: starting Postgres, Redis and S3…' : 'Starting Postgres, Redis and S3…');
     const local = await prepareLocal(initial, log);
     const { env, config } = local;
@@ -242,6 +242,15 @@ export async function main(argv: string[]): Promise<void> {
     log('Press Ctrl-C to stop.');
   };
 
+  program
+    .command('setup')
+    .description(
+      'check Node.js and the OS packages Adloom needs; as root on Debian/Ubuntu, install the missing ones',
+    )
+    .option('--tests', 'also what the test suite needs (xmllint, Chromium)')
+    .action((opts: { tests?: boolean }) => {
+      ensureTools({ redis: true, tests: opts.tests }, (line) => console.error(line));
+    });
   program
     .command('dev')
     .description('embedded services + API + workers in one process tree, for a laptop')

