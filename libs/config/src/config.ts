@@ -32,6 +32,37 @@ const durationListMs = z.string().transform((raw, ctx) => {
   return list as number[];
 });
 const url = z.url();
+/** A price per second of video: one number, or one per resolution (`{"480p": 0.04, "720p": 0.08}`). */
+const price = z.union([
+  z.number().min(0),
+  z.record(z.string().regex(/^\d+p$/, 'a resolution like 720p'), z.number().min(0)),
+]);
+/**
+ * Prices per second of output video, keyed by `provider:model` or by `provider` (every model of it), as
+ * JSON: `{"fal:wan-2.2": {"480p": 0.04, "720p": 0.08}, "gemini-veo": 0.15}`.
+ */
+const priceTable = z.string().transform((raw, ctx) => {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'expected a JSON object of "provider:model" → price per second',
+    });
+    return z.NEVER;
+  }
+  const parsed = z
+    .record(z.string().regex(/^[a-z][a-z0-9-]*(:[^\s]+)?$/, 'a key like fal:wan-2.2'), price)
+    .safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    ctx.addIssue({ code: 'custom', message: `${issue.path.join('.') || 'value'}: ${issue.message}` });
+    return z.NEVER;
+  }
+  return parsed.data;
+});
+export type PriceTable = z.output<typeof priceTable>;
 /** Keys as PEM blocks, or base64, separated by commas or white space. */
 const keyList = z
   .string()
@@ -111,6 +142,29 @@ export const settingsSchema = z.object({
   COMFYUI_WORKFLOW: z.string().min(1).default('templates/comfyui/text-to-video.json'),
   COMFYUI_PRICE_PER_GPU_SECOND: z.coerce.number().min(0).default(0),
   COMFYUI_POLL_INTERVAL: durationMs.default(1_000),
+  /** fal.ai's queue (`https://queue.fal.run`); requests go to `{FAL_BASE_URL}/{owner}/{app}`. */
+  FAL_BASE_URL: url.default('https://queue.fal.run'),
+  FAL_KEY: z.string().optional(),
+  /** The fal models Adloom can call: model name → endpoint and input template (JSON file). */
+  FAL_MODELS: z.string().min(1).default('templates/fal/models.json'),
+  /** The model of a campaign that names `fal` without one. */
+  FAL_MODEL: z.string().min(1).default('wan-2.2'),
+  FAL_POLL_INTERVAL: durationMs.default(5_000),
+  /** Up to and including the version: `https://generativelanguage.googleapis.com/v1beta`. */
+  GEMINI_BASE_URL: url.default('https://generativelanguage.googleapis.com/v1beta'),
+  GEMINI_API_KEY: z.string().optional(),
+  GEMINI_VEO_MODEL: z.string().min(1).default('veo-3.1-fast-generate-preview'),
+  GEMINI_POLL_INTERVAL: durationMs.default(10_000),
+  /** Price per second of video per provider and model (and resolution where it differs); see README. */
+  GENERATION_PRICES: priceTable.default({
+    'fal:wan-2.2': { '480p': 0.04, '580p': 0.06, '720p': 0.08 },
+    'fal:kling-2.1': 0.05,
+    'fal:ltx-video': 0.02,
+    'gemini-veo:veo-3.1-fast-generate-preview': 0.15,
+    'gemini-veo:veo-3.1-generate-preview': 0.4,
+  }),
+  /** Tries of one provider for one clip (transient failures, 429s) before a routed variant moves to the next. */
+  GENERATE_PROVIDER_ATTEMPTS: int(1, 20).default(3),
   WEBHOOKS_ALLOW_PRIVATE: bool.default(false),
   /** Waits before each webhook retry; a delivery fails after the last one (default: about a day). */
   WEBHOOK_RETRY_DELAYS: durationListMs.default([

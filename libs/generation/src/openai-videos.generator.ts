@@ -31,6 +31,8 @@ export interface OpenAiVideosOptions {
   model: string;
   /** Price per second of output video. */
   pricePerSecond: number;
+  /** Price per second by model and resolution (GENERATION_PRICES); wins over pricePerSecond. */
+  price?: (model: string, resolution: string) => number;
   pollIntervalMs: number;
   /** Deadline for one generation: creation, polling and download. */
   timeoutMs: number;
@@ -94,7 +96,7 @@ export class OpenAiVideosGenerator implements VideoGenerator {
           const billedSeconds = Number(video.seconds) > 0 ? Number(video.seconds) : Number(seconds);
           return {
             gpuSeconds: billedSeconds,
-            cost: roundMoney(billedSeconds * this.options.pricePerSecond),
+            cost: roundMoney(billedSeconds * this.pricePerSecond(video.model ?? model, size)),
             providerJobId: video.id,
             model: video.model ?? model,
           };
@@ -105,6 +107,12 @@ export class OpenAiVideosGenerator implements VideoGenerator {
       if (unfinishedVideoId) await this.deleteQuietly(apiKey, unfinishedVideoId);
       throw error;
     }
+  }
+
+  private pricePerSecond(model: string, size: string): number {
+    if (!this.options.price) return this.options.pricePerSecond;
+    const [width, height] = size.split('x').map(Number);
+    return this.options.price(model, `${Math.min(width, height)}p`);
   }
 
   private async create(

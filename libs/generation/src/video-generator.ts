@@ -1,6 +1,6 @@
 import { AdloomError, defineErrors } from '@adloom/common';
 
-export const GENERATOR_NAMES = ['procedural', 'openai-videos', 'comfyui'] as const;
+export const GENERATOR_NAMES = ['procedural', 'openai-videos', 'comfyui', 'fal', 'gemini-veo'] as const;
 export type GeneratorName = (typeof GENERATOR_NAMES)[number];
 
 export interface GenerateRequest {
