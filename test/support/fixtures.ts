@@ -10,6 +10,10 @@ export interface SeedOptions {
   maxVariants?: number;
   maxGenerationSeconds?: number;
   generator?: string;
+  /** The first generator's model; its configured default when empty. */
+  model?: string;
+  /** Generators tried after the first, in order (`provider` or `provider:model`). */
+  fallbacks?: string[];
 }
 
 export interface Seeded {
@@ -58,8 +62,8 @@ export async function seedCampaign(databaseUrl: string, options: SeedOptions): P
     }
     const [{ id: campaignId }] = await q(
       `INSERT INTO campaign (workspace_id, name, objective, formats, generator, duration_ms, budget_max_variants,
-                             budget_max_generation_seconds, landing_url)
-       VALUES ($1, 'seeded', 'ctr', $2, $3, $4, $5, $6, 'https://example.com/landing') RETURNING id`,
+                             budget_max_generation_seconds, landing_url, model, fallbacks)
+       VALUES ($1, 'seeded', 'ctr', $2, $3, $4, $5, $6, 'https://example.com/landing', $7, $8) RETURNING id`,
       [
         workspaceId,
         options.formats ?? ['1x1'],
@@ -67,6 +71,8 @@ export async function seedCampaign(databaseUrl: string, options: SeedOptions): P
         options.durationMs ?? 1000,
         options.maxVariants ?? 1000,
         options.maxGenerationSeconds ?? 10_000,
+        options.model ?? '',
+        options.fallbacks ?? [],
       ],
     );
     for (const [i, id] of templateVersionIds.entries())

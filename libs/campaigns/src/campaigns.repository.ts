@@ -18,9 +18,11 @@ export interface CampaignRow {
   formats: string[];
   generator: string;
   model: string;
+  fallbacks: string[];
   duration_ms: number;
   budget_max_variants: number;
   budget_max_generation_seconds: string;
+  budget_max_cost: string | null;
   landing_url: string;
   brand_kit_id: string | null;
   version: number;
@@ -38,14 +40,15 @@ export interface CampaignColumns {
   formats: string[];
   generator: string;
   model: string;
+  fallbacks: string[];
   durationMs: number;
-  budget: { maxVariants: number; maxGenerationSeconds: number };
+  budget: { maxVariants: number; maxGenerationSeconds: number; maxCost?: number | null };
   landingUrl: string;
   brandKitId: string | null;
 }
 
 const SELECT = `SELECT c.id, c.workspace_id, c.name, c.status, c.objective, c.formats, c.generator, c.model,
-    c.duration_ms, c.budget_max_variants, c.budget_max_generation_seconds, c.landing_url, c.brand_kit_id,
+    c.fallbacks, c.duration_ms, c.budget_max_variants, c.budget_max_generation_seconds, c.budget_max_cost, c.landing_url, c.brand_kit_id,
     c.version, c.created_at, c.updated_at,
     coalesce((SELECT json_agg(json_build_object('templateId', tv.template_id, 'templateVersionId', tv.id,
                 'version', tv.version, 'name', t.name) ORDER BY ct.position)
@@ -67,8 +70,8 @@ export class CampaignsRepository {
   async insert(workspaceId: string, columns: CampaignColumns, via: Queryable): Promise<string> {
     const row = await this.db.one<{ id: string }>(
       `INSERT INTO campaign (workspace_id, name, objective, formats, generator, model, duration_ms,
-         budget_max_variants, budget_max_generation_seconds, landing_url, brand_kit_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+         budget_max_variants, budget_max_generation_seconds, landing_url, brand_kit_id, fallbacks, budget_max_cost)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
       [
         workspaceId,
         columns.name,
@@ -81,6 +84,8 @@ export class CampaignsRepository {
         columns.budget.maxGenerationSeconds,
         columns.landingUrl,
         columns.brandKitId,
+        columns.fallbacks,
+        columns.budget.maxCost ?? null,
       ],
       via,
     );
@@ -105,6 +110,8 @@ export class CampaignsRepository {
          budget_max_generation_seconds = coalesce($10, budget_max_generation_seconds),
          landing_url = coalesce($11, landing_url),
          brand_kit_id = CASE WHEN $12 THEN $13::uuid ELSE brand_kit_id END,
+         fallbacks = coalesce($14, fallbacks),
+         budget_max_cost = CASE WHEN $15 THEN $16::numeric ELSE budget_max_cost END,
          version = version + 1,
          updated_at = now()
        WHERE workspace_id = $1 AND id = $2`,
@@ -122,6 +129,9 @@ export class CampaignsRepository {
         changes.landingUrl ?? null,
         changes.brandKitId !== undefined,
         changes.brandKitId ?? null,
+        changes.fallbacks ?? null,
+        changes.budget !== undefined,
+        changes.budget?.maxCost ?? null,
       ],
       via,
     );

@@ -12,7 +12,7 @@ import {
   CampaignTemplateRef,
 } from './campaigns.repository';
 import { ContentPolicyService } from './content-policy.service';
-import { CreateCampaign, UpdateCampaign } from './schemas';
+import { CreateCampaign, routeColumns, UpdateCampaign } from './schemas';
 import { SegmentsRepository } from './segments.repository';
 import { segmentNotFound, SegmentRecord, toSegmentRecord } from './segments.service';
 import { assertEditable, campaignTransition, CampaignEvent, CampaignStatus } from './state-machine';
@@ -27,10 +27,15 @@ export interface CampaignView {
   templates: CampaignTemplateRef[];
   segmentIds: string[];
   formats: string[];
+  /** The first generator. */
   generator: string;
+  /** The first generator's model; its configured default when empty. */
   model: string;
+  /** Every generator in the order they are tried: `provider` or `provider:model`. */
+  route: string[];
   durationMs: number;
-  budget: { maxVariants: number; maxGenerationSeconds: number };
+  /** `maxCost` is there when the campaign caps its spend. */
+  budget: { maxVariants: number; maxGenerationSeconds: number; maxCost?: number };
   landingUrl: string;
   brandKitId: string | null;
   /** How many of the campaign's variants are in each state (states with none are left out). */
@@ -61,10 +66,12 @@ export const toCampaignView = (row: CampaignRow): CampaignView => ({
   formats: row.formats,
   generator: row.generator,
   model: row.model,
+  route: [row.model ? `${row.generator}:${row.model}` : row.generator, ...row.fallbacks],
   durationMs: row.duration_ms,
   budget: {
     maxVariants: row.budget_max_variants,
     maxGenerationSeconds: Number(row.budget_max_generation_seconds),
+    ...(row.budget_max_cost !== null ? { maxCost: Number(row.budget_max_cost) } : {}),
   },
   landingUrl: row.landing_url,
   brandKitId: row.brand_kit_id,
@@ -99,7 +106,11 @@ export class CampaignsService {
     await this.checkSegments(workspaceId, input.segmentIds);
     await this.checkBrandKit(workspaceId, input.brandKitId);
     const id = await this.db.transaction(async (tx) => {
-      const campaignId = await this.campaigns.insert(workspaceId, input, tx);
+      const campaignId = await this.campaigns.insert(
+        workspaceId,
+        { ...input, ...routeColumns(input.generator, input.model) },
+        tx,
+      );
       await this.campaigns.replaceTemplates(campaignId, templateVersionIds, tx);
       await this.campaigns.replaceSegments(campaignId, input.segmentIds, tx);
       return campaignId;
@@ -131,7 +142,8 @@ export class CampaignsService {
       if (changes.segmentIds) await this.checkSegments(workspaceId, changes.segmentIds);
       if (changes.brandKitId) await this.checkBrandKit(workspaceId, changes.brandKitId);
       const { templates: _templates, segmentIds, ...columns } = changes;
-      await this.campaigns.update(workspaceId, id, columns as Partial<CampaignColumns>, tx);
+      const route = changes.generator !== undefined ? routeColumns(changes.generator, changes.model) : {};
+      await this.campaigns.update(workspaceId, id, { ...columns, ...route } as Partial<CampaignColumns>, tx);
       if (templateVersionIds) await this.campaigns.replaceTemplates(id, templateVersionIds, tx);
       if (segmentIds) await this.campaigns.replaceSegments(id, segmentIds, tx);
       return this.get(workspaceId, id, tx);

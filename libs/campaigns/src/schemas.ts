@@ -177,7 +177,17 @@ export const segmentListSchema = pageQuerySchema.extend({ key: z.string().max(10
 
 export const OBJECTIVES = ['ctr', 'vtr', 'cvr'] as const;
 export const FORMATS = ['9x16', '1x1', '16x9', '4x5'] as const;
-export const GENERATORS = ['procedural', 'openai-videos', 'comfyui'] as const;
+export const GENERATORS = ['procedural', 'openai-videos', 'comfyui', 'fal', 'gemini-veo'] as const;
+export const MAX_GENERATORS = 5;
+
+/** `provider` or `provider:model` (`fal:wan-2.2`, `gemini-veo:veo-3.1-fast-generate-preview`). */
+const generatorEntry = z
+  .string()
+  .max(120)
+  .regex(
+    new RegExp(`^(${GENERATORS.join('|')})(:[^\\s:][^\\s]*)?$`),
+    `a generator (${GENERATORS.join(', ')}), optionally followed by :model`,
+  );
 
 const campaignTemplate = z
   .object({
@@ -191,6 +201,8 @@ const budget = z
   .object({
     maxVariants: z.int().min(1).max(10_000),
     maxGenerationSeconds: z.number().positive().max(10_000_000),
+    /** Money for new clips, at the first generator's configured price per second; null for no cap. */
+    maxCost: z.number().positive().max(10_000_000).nullable().optional(),
   })
   .strict();
 
@@ -211,14 +223,33 @@ const campaignFields = {
     }),
   segmentIds: uniqueItems(z.uuid(), 'segment').min(1).max(500),
   formats: uniqueItems(z.enum(FORMATS), 'format').min(1),
-  generator: z.enum(GENERATORS),
-  /** The generator's model; the generator's default when empty. */
+  /**
+   * One generator, or an ordered list tried in turn when one fails transiently (5xx, timeout, 429 past its
+   * retries): `["fal:wan-2.2", "gemini-veo:veo-3.1-fast-generate-preview", "procedural"]`.
+   */
+  generator: z.union([generatorEntry, uniqueItems(generatorEntry, 'generator').min(1).max(MAX_GENERATORS)]),
+  /** The first generator's model when its entry names none; the generator's configured default when empty. */
   model: z.string().max(100),
   durationMs: z.int().min(2_000).max(60_000),
   budget,
   landingUrl: z.url({ protocol: /^https?$/ }).max(2000),
   brandKitId: z.uuid().nullable(),
 };
+
+/**
+ * The stored form of a campaign's generators: the first one's provider and model, and the rest as
+ * fallbacks. `model` applies to the first generator when its entry names none.
+ */
+export function routeColumns(
+  generator: string | readonly string[],
+  model = '',
+): { generator: string; model: string; fallbacks: string[] } {
+  const [first, ...fallbacks] = typeof generator === 'string' ? [generator] : generator;
+  const at = first.indexOf(':');
+  return at < 0
+    ? { generator: first, model, fallbacks }
+    : { generator: first.slice(0, at), model: first.slice(at + 1), fallbacks };
+}
 
 export const createCampaignSchema = z
   .object({

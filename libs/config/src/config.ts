@@ -164,7 +164,9 @@ export const settingsSchema = z.object({
     'gemini-veo:veo-3.1-generate-preview': 0.4,
   }),
   /** Tries of one provider for one clip (transient failures, 429s) before a routed variant moves to the next. */
-  GENERATE_PROVIDER_ATTEMPTS: int(1, 20).default(3),
+  GENERATE_PROVIDER_ATTEMPTS: int(1, 20).default(5),
+  /** Wait before the second try of a provider; doubled for each try after (a 429 waits as long as it asks). */
+  GENERATE_RETRY_DELAY: durationMs.default(5_000),
   WEBHOOKS_ALLOW_PRIVATE: bool.default(false),
   /** Waits before each webhook retry; a delivery fails after the last one (default: about a day). */
   WEBHOOK_RETRY_DELAYS: durationListMs.default([

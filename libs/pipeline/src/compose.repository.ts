@@ -50,7 +50,7 @@ export class ComposeRepository {
   context(workspaceId: string, variantId: string) {
     return this.db.one<ComposeContext>(
       `SELECT v.id AS variant_id, v.workspace_id, v.campaign_id, v.state, c.status AS campaign_status, c.formats,
-              c.duration_ms, c.generator, c.model, v.prompt_hash, v.template_version_id, s.key AS segment_key, v.locale,
+              c.duration_ms, coalesce(cl.generator, c.generator) AS generator, c.model, v.prompt_hash, v.template_version_id, s.key AS segment_key, v.locale,
               v.copy, cl.s3_key AS clip_key, cl.sha256 AS clip_sha256, cl.model AS clip_model,
               b.colors AS brand_colors, b.font AS brand_font, b.logo_key AS brand_logo_key,
               b.music_key AS brand_music_key, b.ai_disclosure AS brand_ai_disclosure

@@ -10,10 +10,17 @@ import {
   baseClipSize,
   composeJobOptions,
   isLastAttempt,
+  promptHash,
   VariantForWork,
   VariantLifecycle,
 } from '@adloom/planner';
-import { GenerationError, GeneratorRegistry, isRetryable } from '@adloom/generation';
+import {
+  GenerationError,
+  GeneratorRegistry,
+  isRetryable,
+  ResolvedRouteEntry,
+  retryAfterMs,
+} from '@adloom/generation';
 import { ClipRow, ClipsRepository } from './clips.repository';
 import { WaveEvents } from './wave-events';
 
@@ -25,10 +32,18 @@ export const clipKey = (workspaceId: string, promptHash: string) => `clips/${wor
 /** A seed from the prompt hash: the same prompt asks a model for the same clip. */
 const seedOf = (promptHash: string) => parseInt(promptHash.slice(0, 8), 16);
 
+interface RouteStop extends ResolvedRouteEntry {
+  /** The clip's address at this provider and model. */
+  promptHash: string;
+}
+
 /**
- * The GPU stage. One variant at a time: reuse the clip of an identical prompt when it exists, wait
- * when another worker is making it, else make it (the only place a model is called), store it in
- * S3 and hand the variant to compose.
+ * The GPU stage. One variant at a time, walking the campaign's generators in order: reuse the clip of an
+ * identical prompt (same provider and model) when it exists, wait when another worker is making it, else
+ * make it (the only place a model is called), store it in S3 and hand the variant to compose. A transient
+ * failure (5xx, timeout, malformed answer, a 429) is tried again up to GENERATE_PROVIDER_ATTEMPTS times on
+ * the same provider, then the variant moves to the next one; a refusal of the content fails the variant
+ * there and then, as the prompt is the problem. The clip row records which provider and model made it.
  */
 @Injectable()
 export class GenerateHandler {
@@ -62,43 +77,81 @@ export class GenerateHandler {
       return { outcome: 'cancelled' };
     }
     await this.lifecycle.advance(variant.id, ['queued'], 'generating');
-    const clip = await this.clips.ensure(
-      variant.workspace_id,
-      variant.prompt_hash,
-      variant.generator,
-      variant.model,
-    );
+    let route: RouteStop[];
+    try {
+      route = this.route(variant);
+    } catch (error) {
+      return this.failVariant(variant, `misconfigured: ${(error as Error).message}`);
+    }
+    let { position, failures } = data.route ?? { position: 0, failures: 0 };
+    position = Math.min(position, route.length - 1);
 
-    if (clip.status === 'failed' && clip.error?.startsWith('content_refused')) {
-      return this.failVariant(variant, clip.error);
-    }
-    if (clip.status !== 'ready') {
-      if (!(await this.clips.claim(clip.id))) {
-        // Another worker is making this very clip: come back when it is likely done, without spending a try.
-        await job.moveToDelayed(Date.now() + WAIT_FOR_OTHER_MS, token);
-        throw new DelayedError();
+    for (;;) {
+      const stop = route[position];
+      const clip = await this.clips.ensure(variant.workspace_id, stop.promptHash, stop.provider, stop.model);
+      if (clip.status === 'failed' && clip.error?.startsWith('content_refused')) {
+        return this.failVariant(variant, clip.error);
       }
-      try {
-        await job.updateProgress(0);
-        await this.produce(variant, clip, job);
-      } catch (error) {
-        return this.onGenerationError(variant, clip, job, token, error);
+      let generated = false;
+      if (clip.status !== 'ready') {
+        if (!(await this.clips.claim(clip.id))) {
+          // Another worker is making this very clip: come back when it is likely done, without spending a try.
+          await this.remember(job, { position, failures });
+          await job.moveToDelayed(Date.now() + WAIT_FOR_OTHER_MS, token);
+          throw new DelayedError();
+        }
+        try {
+          await job.updateProgress(0);
+          await this.produce(variant, stop, clip, job);
+          generated = true;
+        } catch (error) {
+          const next = await this.onGenerationError(
+            variant,
+            route,
+            position,
+            failures,
+            clip,
+            job,
+            token,
+            error,
+          );
+          if ('outcome' in next) return next;
+          ({ position, failures } = next);
+          continue;
+        }
       }
+      if (
+        !(await this.lifecycle.advance(variant.id, ['generating'], 'composing', {
+          clipId: clip.id,
+          promptHash: stop.promptHash,
+        }))
+      ) {
+        return { outcome: 'skipped' };
+      }
+      const parent = job.parent?.id ? { id: job.parent.id, queue: job.parent.queueKey } : undefined;
+      await this.queues.add(
+        'compose',
+        { workspaceId: variant.workspace_id, variantId: variant.id },
+        { ...composeJobOptions(variant.id), parent },
+      );
+      return { outcome: generated ? 'generated' : 'reused' };
     }
-    if (!(await this.lifecycle.advance(variant.id, ['generating'], 'composing', { clipId: clip.id }))) {
-      return { outcome: 'skipped' };
-    }
-    const parent = job.parent?.id ? { id: job.parent.id, queue: job.parent.queueKey } : undefined;
-    await this.queues.add(
-      'compose',
-      { workspaceId: variant.workspace_id, variantId: variant.id },
-      { ...composeJobOptions(variant.id), parent },
-    );
-    return { outcome: clip.status === 'ready' ? 'reused' : 'generated' };
   }
 
-  private async produce(variant: VariantForWork, clip: ClipRow, job: Job): Promise<void> {
-    const generator = this.generators.get(variant.generator as never);
+  /** The campaign's generators with their models resolved, and the clip address at each. */
+  private route(variant: VariantForWork): RouteStop[] {
+    const parameters = { durationMs: variant.duration_ms, ...baseClipSize(variant.formats) };
+    return this.generators
+      .resolve(variant.generator, variant.model, variant.fallbacks ?? [])
+      .map((entry) => ({
+        ...entry,
+        // The first stop's address is the one the planner gave the variant (same settings, same hash).
+        promptHash: promptHash(entry.provider, entry.model, parameters, variant.prompt),
+      }));
+  }
+
+  private async produce(variant: VariantForWork, stop: RouteStop, clip: ClipRow, job: Job): Promise<void> {
+    const generator = this.generators.get(stop.provider);
     const size = baseClipSize(variant.formats);
     const abort = new AbortController();
     // Renew the claim while working, and stop when the campaign is paused or archived.
@@ -114,11 +167,11 @@ export class GenerateHandler {
     try {
       await this.scratch.withDir('generate', async (dir) => {
         const outFile = path.join(dir, 'clip.mp4');
-        const seed = seedOf(variant.prompt_hash);
+        const seed = seedOf(stop.promptHash);
         const result = await generator.generate({
           prompt: variant.prompt,
-          promptHash: variant.prompt_hash,
-          model: variant.model || generator.defaultModel,
+          promptHash: stop.promptHash,
+          model: stop.model,
           durationMs: variant.duration_ms,
           width: size.width,
           height: size.height,
@@ -128,7 +181,7 @@ export class GenerateHandler {
           onProgress: (fraction: number) =>
             void job.updateProgress(Math.round(fraction * 100)).catch(() => undefined),
         });
-        const key = clipKey(variant.workspace_id, variant.prompt_hash);
+        const key = clipKey(variant.workspace_id, stop.promptHash);
         const stored = await this.store.putFile(key, outFile, { contentType: 'video/mp4' });
         await this.clips.ready(clip.id, {
           s3Key: key,
@@ -151,35 +204,64 @@ export class GenerateHandler {
     }
   }
 
+  /**
+   * Decides what a failed try leads to: an outcome for the variant, a later try of the same provider (the
+   * job is delayed), or the next provider now (returned as the new position).
+   */
   private async onGenerationError(
     variant: VariantForWork,
+    route: RouteStop[],
+    position: number,
+    failures: number,
     clip: ClipRow,
     job: Job,
     token: string | undefined,
     error: unknown,
-  ): Promise<{ outcome: string }> {
+  ): Promise<{ outcome: string } | { position: number; failures: number }> {
+    const stop = route[position];
     const code = error instanceof GenerationError ? error.code : 'transient';
     const reason = error instanceof Error ? error.message : String(error);
-    this.runs.labels(variant.generator, code).inc();
+    this.runs.labels(stop.provider, code).inc();
+    await this.clips.failed(clip.id, `${code}: ${reason}`);
     if (code === 'cancelled' && (await this.lifecycle.campaignStopped(variant.campaign_id))) {
-      await this.clips.failed(clip.id, `cancelled: ${reason}`);
       await this.lifecycle.cancel(variant.id);
       await this.events.variantEnded(variant, 'cancelled');
       return { outcome: 'cancelled' };
     }
-    if (code === 'rate_limited' && error instanceof GenerationError) {
-      await this.clips.failed(clip.id, `rate_limited: ${reason}`);
-      const wait = Number(error.extras.retryAfterMs ?? 5_000);
+    if (!(error instanceof GenerationError)) {
+      // Not the provider's answer (storage, a bug): BullMQ's own retries, then the variant fails.
+      if (isLastAttempt(job)) return this.failVariant(variant, `${code}: ${reason}`);
+      this.logger.warn(`variant ${variant.id}: ${reason} (will retry)`);
+      await this.remember(job, { position, failures });
+      throw error;
+    }
+    if (code === 'content_refused' || code === 'cancelled') {
+      return this.failVariant(variant, `${code}: ${reason}`);
+    }
+    const tries = failures + 1;
+    if (isRetryable(error) && tries < this.config.GENERATE_PROVIDER_ATTEMPTS) {
+      const wait = retryAfterMs(error) ?? this.config.GENERATE_RETRY_DELAY * 2 ** (tries - 1);
+      this.logger.warn(
+        `variant ${variant.id}: ${stop.provider}: ${code}: ${reason} (try ${tries}; again in ${wait} ms)`,
+      );
+      await this.remember(job, { position, failures: tries });
       await job.moveToDelayed(Date.now() + wait, token);
       throw new DelayedError();
     }
-    if (!isRetryable(error) || isLastAttempt(job)) {
-      await this.clips.failed(clip.id, `${code}: ${reason}`);
-      return this.failVariant(variant, `${code}: ${reason}`);
+    if (position + 1 < route.length) {
+      const next = route[position + 1];
+      this.logger.warn(
+        `variant ${variant.id}: ${stop.provider}:${stop.model} gave up after ${tries} tries (${code}: ${reason}); moving to ${next.provider}:${next.model}`,
+      );
+      await this.remember(job, { position: position + 1, failures: 0 });
+      return { position: position + 1, failures: 0 };
     }
-    await this.clips.failed(clip.id, `${code}: ${reason}`);
-    this.logger.warn(`variant ${variant.id}: ${code}: ${reason} (will retry)`);
-    throw error;
+    return this.failVariant(variant, `${code}: ${reason}`);
+  }
+
+  /** Keeps the variant's place in its route on the job, so a delayed or retried run resumes there. */
+  private async remember(job: Job, route: { position: number; failures: number }): Promise<void> {
+    await job.updateData({ ...(job.data as JobData<'generate'>), route });
   }
 
   private async failVariant(variant: VariantForWork, reason: string): Promise<{ outcome: string }> {

@@ -54,6 +54,11 @@ export interface BudgetCheck {
   /** Seconds of generation the plan needs: every prompt not already in the clip cache, at the campaign's duration. */
   generationSeconds: number;
   maxGenerationSeconds: number;
+  /** What the new clips would cost at the first generator's price; checked when maxCost is set. */
+  estimatedCost?: number;
+  maxCost?: number | null;
+  /** `fal:wan-2.2 at 0.08/s`, for the message. */
+  pricedAt?: string;
 }
 
 export function budgetProblems(check: BudgetCheck): string[] {
@@ -63,6 +68,14 @@ export function budgetProblems(check: BudgetCheck): string[] {
   if (check.generationSeconds > check.maxGenerationSeconds)
     problems.push(
       `the plan needs ${check.generationSeconds} s of generation (${check.uniquePrompts - check.cachedPrompts} new clips); the budget allows ${check.maxGenerationSeconds} s`,
+    );
+  if (
+    check.maxCost != null &&
+    check.estimatedCost !== undefined &&
+    check.estimatedCost > check.maxCost + 1e-9
+  )
+    problems.push(
+      `the plan would cost ${check.estimatedCost} (${check.generationSeconds} s at ${check.pricedAt ?? 'the first generator’s price'}); the budget allows ${check.maxCost}`,
     );
   return problems;
 }

@@ -13,6 +13,7 @@ export interface VariantForWork {
   campaign_status: string;
   generator: string;
   model: string;
+  fallbacks: string[];
   formats: string[];
   duration_ms: number;
   clip_id: string | null;
@@ -41,7 +42,7 @@ export class VariantLifecycle {
   load(workspaceId: string, variantId: string) {
     return this.db.one<VariantForWork>(
       `SELECT v.id, v.workspace_id, v.campaign_id, v.wave_id, v.state, v.prompt, v.prompt_hash, v.clip_id,
-              c.status AS campaign_status, c.generator, c.model, c.formats, c.duration_ms
+              c.status AS campaign_status, c.generator, c.model, c.fallbacks, c.formats, c.duration_ms
        FROM variant v JOIN campaign c ON c.id = v.campaign_id
        WHERE v.workspace_id = $1 AND v.id = $2`,
       [workspaceId, variantId],
@@ -64,14 +65,15 @@ export class VariantLifecycle {
     variantId: string,
     from: readonly string[],
     to: string,
-    extra: { clipId?: string; reason?: string } = {},
+    extra: { clipId?: string; reason?: string; promptHash?: string } = {},
     tx?: Queryable,
   ): Promise<boolean> {
+    // A variant that failed over to another provider takes the address of the clip that provider made.
     const rows = await this.db.query(
-      `UPDATE variant SET state = $3, clip_id = coalesce($4, clip_id),
+      `UPDATE variant SET state = $3, clip_id = coalesce($4, clip_id), prompt_hash = coalesce($6, prompt_hash),
               failure_reason = CASE WHEN $3 = 'failed' THEN $5 ELSE failure_reason END, updated_at = now()
        WHERE id = $1 AND state = ANY($2::text[]) RETURNING id`,
-      [variantId, from, to, extra.clipId ?? null, extra.reason ?? null],
+      [variantId, from, to, extra.clipId ?? null, extra.reason ?? null, extra.promptHash ?? null],
       tx,
     );
     return rows.length > 0;

@@ -8,10 +8,12 @@ export interface CampaignForPlan {
   status: string;
   generator: string;
   model: string;
+  fallbacks: string[];
   formats: string[];
   duration_ms: number;
   budget_max_variants: number;
   budget_max_generation_seconds: string;
+  budget_max_cost: string | null;
   brand_kit_id: string | null;
 }
 
@@ -72,8 +74,8 @@ export class PlannerRepository {
 
   lockCampaign(workspaceId: string, campaignId: string, tx: Queryable) {
     return this.db.one<CampaignForPlan>(
-      `SELECT id, workspace_id, status, generator, model, formats, duration_ms, budget_max_variants,
-              budget_max_generation_seconds, brand_kit_id
+      `SELECT id, workspace_id, status, generator, model, fallbacks, formats, duration_ms, budget_max_variants,
+              budget_max_generation_seconds, budget_max_cost, brand_kit_id
        FROM campaign WHERE workspace_id = $1 AND id = $2 FOR UPDATE`,
       [workspaceId, campaignId],
       tx,

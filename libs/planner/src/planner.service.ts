@@ -5,10 +5,18 @@ import { Db } from '@adloom/db';
 import { Queues } from '@adloom/queue';
 import { compileContentPolicy, ContentPolicy } from '@adloom/prompts';
 import { BrandKitData, policyTexts, renderAd, SLOT_NAMES, SlotChoice } from '@adloom/campaigns';
+import {
+  GenerationError,
+  GeneratorRegistry,
+  pricePerSecond,
+  resolutionOf,
+  ResolvedRouteEntry,
+} from '@adloom/generation';
 import { baseClipSize, budgetProblems, plannedVariantCount, promptHash } from './expand';
 import { generateJobOptions, jobIds, waveJobOptions } from './jobs';
 import { PlannerError } from './planner.errors';
 import {
+  CampaignForPlan,
   EvolutionParent,
   NewVariant,
   PlannerRepository,
@@ -28,6 +36,10 @@ export interface PlanResult {
   uniquePrompts: number;
   cachedPrompts: number;
   generationSeconds: number;
+  /** The generators in the order they will be tried, each with the model that will make the clip. */
+  route: ResolvedRouteEntry[];
+  /** The new clips' cost at the first generator's price per second. */
+  estimatedCost: number;
   /** Milliseconds spent planning (rendering, inserting) and enqueuing. */
   timings?: { planMs: number; enqueueMs: number };
 }
@@ -47,7 +59,36 @@ export class PlannerService {
     private readonly db: Db,
     private readonly repo: PlannerRepository,
     private readonly queues: Queues,
+    private readonly generators: GeneratorRegistry,
   ) {}
+
+  /** The campaign's generators with their models resolved now: the first one names the clips. */
+  private route(campaign: CampaignForPlan): ResolvedRouteEntry[] {
+    try {
+      return this.generators.resolve(campaign.generator, campaign.model, campaign.fallbacks);
+    } catch (error) {
+      if (!(error instanceof GenerationError)) throw error;
+      throw new PlannerError('campaign_not_plannable', `The campaign's generators: ${error.message}`, {
+        field: 'generator',
+      });
+    }
+  }
+
+  /** Price per second of the first generator for the campaign's base clip, and how it reads in a message. */
+  private firstPrice(route: ResolvedRouteEntry[], formats: string[]): { price: number; pricedAt: string } {
+    const [first] = route;
+    const size = baseClipSize(formats);
+    const resolution = resolutionOf(size.width, size.height);
+    const fallback = first.provider === 'openai-videos' ? this.config.OPENAI_PRICE_PER_SECOND : 0;
+    const price = pricePerSecond(
+      this.config.GENERATION_PRICES,
+      first.provider,
+      first.model,
+      resolution,
+      fallback,
+    );
+    return { price, pricedAt: `${first.provider}:${first.model} ${resolution} at ${price}/s` };
+  }
 
   async generate(workspaceId: string, campaignId: string): Promise<PlanResult> {
     const started = Date.now();
@@ -89,6 +130,8 @@ export class PlannerService {
       const policy = compileContentPolicy(policyRow!.content_policy);
       const clipSize = baseClipSize(campaign.formats);
       const parameters = { durationMs: campaign.duration_ms, ...clipSize };
+      const route = this.route(campaign);
+      const [first] = route;
 
       // Rendering (here) overlaps with writing (in Postgres): one insert is in flight while the next
       // batch renders, and the next page of segments is asked for before the current one renders.
@@ -138,7 +181,7 @@ export class PlannerService {
                 segmentId: segment.id,
                 locale,
                 prompt: creative.prompt,
-                promptHash: promptHash(campaign.generator, campaign.model, parameters, creative.prompt),
+                promptHash: promptHash(first.provider, first.model, parameters, creative.prompt),
                 copy: { headline: creative.headline, cta: creative.cta, captions: creative.captions },
                 slots: {},
                 parentVariantId: null,
@@ -155,6 +198,9 @@ export class PlannerService {
       const prompts = await this.repo.promptCounts(workspaceId, wave.id, tx);
       const generationSeconds =
         ((prompts.unique_prompts - prompts.cached_prompts) * campaign.duration_ms) / 1000;
+      const { price, pricedAt } = this.firstPrice(route, campaign.formats);
+      const estimatedCost = Math.round(generationSeconds * price * 1e6) / 1e6;
+      const maxCost = campaign.budget_max_cost === null ? null : Number(campaign.budget_max_cost);
       const overSeconds = budgetProblems({
         variants,
         maxVariants: campaign.budget_max_variants,
@@ -162,12 +208,17 @@ export class PlannerService {
         cachedPrompts: prompts.cached_prompts,
         generationSeconds,
         maxGenerationSeconds,
+        estimatedCost,
+        maxCost,
+        pricedAt,
       });
       if (overSeconds.length)
         throw this.overBudget(overSeconds, {
           generationSeconds,
           maxGenerationSeconds,
           uniquePrompts: prompts.unique_prompts,
+          estimatedCost,
+          ...(maxCost !== null ? { maxCost } : {}),
         });
 
       const count = await this.repo.startWave(workspaceId, campaignId, wave.id, tx);
@@ -178,6 +229,8 @@ export class PlannerService {
         uniquePrompts: prompts.unique_prompts,
         cachedPrompts: prompts.cached_prompts,
         generationSeconds,
+        route,
+        estimatedCost,
       };
     });
     // Enqueued after commit; if this process dies here, the reconciler enqueues what is missing.
@@ -219,6 +272,8 @@ export class PlannerService {
       const tried = await this.repo.triedSlots(campaignId, tx);
       const brand = await this.repo.brandKit(workspaceId, campaign.brand_kit_id, tx);
       const parameters = { durationMs: campaign.duration_ms, ...baseClipSize(campaign.formats) };
+      const route = this.route(campaign);
+      const [first] = route;
       const children: NewVariant[] = [];
       for (const parent of parents) {
         const template = templates.get(parent.template_version_id);
@@ -236,7 +291,7 @@ export class PlannerService {
             segmentId: segment.id,
             locale: parent.locale,
             prompt: creative.prompt,
-            promptHash: promptHash(campaign.generator, campaign.model, parameters, creative.prompt),
+            promptHash: promptHash(first.provider, first.model, parameters, creative.prompt),
             copy: { headline: creative.headline, cta: creative.cta, captions: creative.captions },
             slots,
             parentVariantId: parent.id,
@@ -263,13 +318,18 @@ export class PlannerService {
       await this.repo.insertVariants(workspaceId, campaignId, wave.id, children, tx);
       const prompts = await this.repo.promptCounts(workspaceId, wave.id, tx);
       const count = await this.repo.startWave(workspaceId, campaignId, wave.id, tx, false);
+      const generationSeconds =
+        ((prompts.unique_prompts - prompts.cached_prompts) * campaign.duration_ms) / 1000;
       return {
         waveId: wave.id,
         wave: wave.number,
         variants: count,
         uniquePrompts: prompts.unique_prompts,
         cachedPrompts: prompts.cached_prompts,
-        generationSeconds: ((prompts.unique_prompts - prompts.cached_prompts) * campaign.duration_ms) / 1000,
+        generationSeconds,
+        route,
+        estimatedCost:
+          Math.round(generationSeconds * this.firstPrice(route, campaign.formats).price * 1e6) / 1e6,
       };
     });
     if (plan) await this.enqueueWave(workspaceId, campaignId, plan.waveId);

@@ -14,9 +14,19 @@ export interface CampaignProgress {
   uniqueClips: number;
   generationSeconds: number;
   generationCost: number;
+  /** Seconds of video generated and money spent, per provider and model that made the campaign's clips. */
+  generationByProvider: ProviderSpend[];
   estimatedSecondsLeft: number | null;
   startedAt: string | null;
   completedAt: string | null;
+}
+
+export interface ProviderSpend {
+  provider: string;
+  model: string;
+  clips: number;
+  generationSeconds: number;
+  cost: number;
 }
 
 const DONE_STATES = new Set(['ready', 'failed', 'approved', 'rejected', 'paused', 'cancelled']);
@@ -50,6 +60,19 @@ export class ProgressService {
        FROM clip WHERE id IN (SELECT DISTINCT clip_id FROM variant WHERE campaign_id = $1 AND clip_id IS NOT NULL)`,
       [campaignId],
     );
+    const providers = await this.db.query<{
+      provider: string;
+      model: string;
+      clips: number;
+      seconds: string;
+      cost: string;
+    }>(
+      `SELECT generator AS provider, model, count(*)::int AS clips, coalesce(sum(gpu_seconds), 0) AS seconds,
+              coalesce(sum(cost), 0) AS cost
+       FROM clip WHERE id IN (SELECT DISTINCT clip_id FROM variant WHERE campaign_id = $1 AND clip_id IS NOT NULL)
+       GROUP BY generator, model ORDER BY generator, model`,
+      [campaignId],
+    );
     const byState = Object.fromEntries(states.map((s) => [s.state, s.n]));
     const total = states.reduce((sum, s) => sum + s.n, 0);
     const done = states.filter((s) => DONE_STATES.has(s.state)).reduce((sum, s) => sum + s.n, 0);
@@ -65,6 +88,13 @@ export class ProgressService {
       uniqueClips: clips!.clips,
       generationSeconds: Number(clips!.seconds),
       generationCost: Number(clips!.cost),
+      generationByProvider: providers.map((p) => ({
+        provider: p.provider,
+        model: p.model,
+        clips: p.clips,
+        generationSeconds: Number(p.seconds),
+        cost: Number(p.cost),
+      })),
       estimatedSecondsLeft: estimateSecondsLeft(done, total - done, elapsed),
       startedAt: wave?.created_at.toISOString() ?? null,
       completedAt: wave?.completed_at?.toISOString() ?? null,

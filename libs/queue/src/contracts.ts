@@ -7,7 +7,12 @@ export type QueueName = (typeof QUEUES)[number];
 
 export interface JobPayloads {
   /** GPU: make (or reuse) the base clip for one variant's prompt. */
-  generate: { workspaceId: string; variantId: string };
+  generate: {
+    workspaceId: string;
+    variantId: string;
+    /** Where a routed variant stands: the generator it is on and its failed tries there (set by the handler). */
+    route?: { position: number; failures: number };
+  };
   /** CPU: finish one variant's clip into every format. */
   compose: { workspaceId: string; variantId: string };
   /** Parent of a wave's jobs: completes when every variant is composed or failed. */

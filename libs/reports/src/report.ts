@@ -76,6 +76,43 @@ export interface ReportVariant {
   clipId: string | null;
   clipSeconds: number;
   clipCost: number;
+  /** The provider and model that made the clip (after any failover), when there is one. */
+  clipProvider?: string | null;
+  clipModel?: string | null;
+}
+
+/** Generation seconds and money per provider and model: each clip counted once, however many variants share it. */
+export interface ProviderSpend {
+  provider: string;
+  model: string;
+  clips: number;
+  generationSeconds: number;
+  cost: number;
+}
+
+export function spendByProvider(variants: readonly ReportVariant[]): ProviderSpend[] {
+  const seen = new Set<string>();
+  const groups = new Map<string, ProviderSpend>();
+  for (const variant of variants) {
+    if (!variant.clipId || !variant.clipProvider || seen.has(variant.clipId)) continue;
+    seen.add(variant.clipId);
+    const model = variant.clipModel ?? '';
+    const key = `${variant.clipProvider}\u0000${model}`;
+    const group = groups.get(key) ?? {
+      provider: variant.clipProvider,
+      model,
+      clips: 0,
+      generationSeconds: 0,
+      cost: 0,
+    };
+    group.clips++;
+    group.generationSeconds += variant.clipSeconds;
+    group.cost = Math.round((group.cost + variant.clipCost) * 1e6) / 1e6;
+    groups.set(key, group);
+  }
+  return [...groups.values()].sort(
+    (a, b) => a.provider.localeCompare(b.provider) || a.model.localeCompare(b.model),
+  );
 }
 
 export interface ReportInput {
@@ -166,6 +203,8 @@ export interface CampaignReport {
   to: string | null;
   rows: ReportRow[];
   totals: EngagementTotals & Rates & CostFigures;
+  /** Generation seconds and spend per provider and model that made the campaign's clips. */
+  generationByProvider: ProviderSpend[];
   srm: SampleRatioSummary;
   winners: ReportWinner[];
   /** The winner the optimiser recorded on the campaign, as stored. */
@@ -531,6 +570,7 @@ export function buildReport(input: ReportInput): CampaignReport {
     to: input.to?.toISOString() ?? null,
     rows,
     totals: { ...totals, ...ratesOf(totals), ...costFigures(totalCost, totals.conversions) },
+    generationByProvider: spendByProvider(input.variants),
     srm: {
       pValue,
       threshold: DEFAULT_SRM_THRESHOLD,

@@ -70,7 +70,8 @@ export class ReportsRepository {
     const rows = await this.db.query<VariantRow>(
       `SELECT v.id, s.key AS segment, v.template_version_id AS "templateVersionId", v.locale, v.slots,
               v.state, v.is_control AS "isControl", v.clip_id AS "clipId",
-              coalesce(c.gpu_seconds, 0)::float8 AS "clipSeconds", coalesce(c.cost, 0)::float8 AS "clipCost"
+              coalesce(c.gpu_seconds, 0)::float8 AS "clipSeconds", coalesce(c.cost, 0)::float8 AS "clipCost",
+              c.generator AS "clipProvider", c.model AS "clipModel"
        FROM variant v
        JOIN segment s ON s.id = v.segment_id
        LEFT JOIN clip c ON c.id = v.clip_id
