@@ -91,6 +91,53 @@ describe('provider routing with failover', () => {
       [campaignId],
     );
 
+  it('takes a generator or an ordered list through the API, and refuses an unknown one naming the field', async () => {
+    const seeded = await seedCampaign(api.config.DATABASE_URL!, twins('api', ['Kayak on a lake']));
+    const url = `/v1/campaigns/${seeded.campaignId}`;
+    const current = await api.request('GET', url, { key: marketer });
+    const routed = await api.request('PATCH', url, {
+      key: marketer,
+      body: {
+        generator: ['fal:wan-2.2', `gemini-veo:${VEO}`, 'procedural'],
+        budget: { maxVariants: 10, maxGenerationSeconds: 100, maxCost: 5 },
+      },
+      headers: { 'if-match': current.headers.etag as string },
+    });
+    expect(routed.status).toBe(200);
+    expect(routed.body).toMatchObject({
+      generator: 'fal',
+      model: 'wan-2.2',
+      route: ['fal:wan-2.2', `gemini-veo:${VEO}`, 'procedural'],
+      budget: { maxVariants: 10, maxGenerationSeconds: 100, maxCost: 5 },
+    });
+    const bad = await api.request('PATCH', url, {
+      key: marketer,
+      body: { generator: ['fal', 'runway:gen-4'] },
+      headers: { 'if-match': routed.headers.etag as string },
+    });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('generator');
+    const after = await api.request('GET', url, { key: marketer });
+    expect(after.body.route).toEqual(routed.body.route);
+
+    // The money cap is checked at the first provider's price: 1 clip × 3 s × 0.08 = 0.24 > 0.2.
+    const capped = await api.request('PATCH', url, {
+      key: marketer,
+      body: { budget: { maxVariants: 10, maxGenerationSeconds: 100, maxCost: 0.2 } },
+      headers: { 'if-match': after.headers.etag as string },
+    });
+    expect(capped.status).toBe(200);
+    const over = await api.request('POST', `${url}/generate`, { key: marketer });
+    expect(over.status).toBe(422);
+    expect(over.body).toMatchObject({
+      code: 'over_budget',
+      field: 'budget',
+      estimatedCost: 0.24,
+      maxCost: 0.2,
+    });
+    expect(over.body.detail).toContain('fal:wan-2.2 720p at 0.08/s');
+  });
+
   it('moves every variant past a provider answering 503s to the next one, making each clip once', async () => {
     fal.setSubmitStatus(503);
     const seeded = await seedCampaign(
