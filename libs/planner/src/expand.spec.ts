@@ -64,3 +64,31 @@ describe('estimateSecondsLeft', () => {
     expect(estimateSecondsLeft(10, 0, 20_000)).toBe(0);
   });
 });
+
+describe('budgetProblems with a money cap', () => {
+  const base = {
+    variants: 4,
+    maxVariants: 10,
+    uniquePrompts: 2,
+    cachedPrompts: 0,
+    generationSeconds: 6,
+    maxGenerationSeconds: 100,
+  };
+  it('refuses a plan whose estimated cost is over the cap, naming the price it used', () => {
+    expect(
+      budgetProblems({ ...base, estimatedCost: 0.48, maxCost: 0.4, pricedAt: 'fal:wan-2.2 720p at 0.08/s' }),
+    ).toEqual(['the plan would cost 0.48 (6 s at fal:wan-2.2 720p at 0.08/s); the budget allows 0.4']);
+    expect(budgetProblems({ ...base, estimatedCost: 0.48, maxCost: 0.48 })).toEqual([]);
+    expect(budgetProblems({ ...base, estimatedCost: 99, maxCost: null })).toEqual([]);
+  });
+});
+
+describe('promptHash', () => {
+  it('differs by provider and by model, so each one’s clip has its own address', () => {
+    const parameters = { durationMs: 3000, width: 1280, height: 720 };
+    const wan = promptHash('fal', 'wan-2.2', parameters, 'p');
+    expect(promptHash('fal', 'wan-2.2', parameters, 'p')).toBe(wan);
+    expect(promptHash('fal', 'ltx-video', parameters, 'p')).not.toBe(wan);
+    expect(promptHash('gemini-veo', 'wan-2.2', parameters, 'p')).not.toBe(wan);
+  });
+});

@@ -6,6 +6,7 @@ import {
   emptyTotals,
   ReportInput,
   ReportVariant,
+  spendByProvider,
 } from './report';
 
 const variant = (id: string, segment: string, extra: Partial<ReportVariant> = {}): ReportVariant => ({
@@ -249,5 +250,40 @@ describe('buildReport', () => {
       pValue: null,
       mismatch: true,
     });
+  });
+});
+
+describe('spendByProvider', () => {
+  it('counts each clip once per provider and model, however many variants share it', () => {
+    const variant = (
+      id: string,
+      clipId: string | null,
+      provider: string | null,
+      seconds: number,
+      cost: number,
+    ) => ({
+      id,
+      segment: 's',
+      poolKey: 'k',
+      state: 'ready',
+      isControl: false,
+      clipId,
+      clipSeconds: seconds,
+      clipCost: cost,
+      clipProvider: provider,
+      clipModel: provider === 'fal' ? 'wan-2.2' : 'veo',
+    });
+    expect(
+      spendByProvider([
+        variant('a', 'c1', 'gemini-veo', 4, 0.6),
+        variant('b', 'c1', 'gemini-veo', 4, 0.6),
+        variant('c', 'c2', 'fal', 5, 0.4),
+        variant('d', 'c3', 'gemini-veo', 8, 1.2),
+        variant('e', null, null, 0, 0),
+      ]),
+    ).toEqual([
+      { provider: 'fal', model: 'wan-2.2', clips: 1, generationSeconds: 5, cost: 0.4 },
+      { provider: 'gemini-veo', model: 'veo', clips: 2, generationSeconds: 12, cost: 1.8 },
+    ]);
   });
 });
