@@ -4,7 +4,7 @@ import type { AdloomConfig, PriceTable } from '@adloom/config';
  * The price per second of video a provider charges for a model at a resolution, from GENERATION_PRICES:
  * `provider:model` wins over `provider`; a per-resolution price table without this resolution uses its
  * highest price (never under-estimate spend). OpenAI-compatible gateways fall back to
- * OPENAI_PRICE_PER_SECOND; a provider with no price costs 0.
+ * OPENAI_PRICE_PER_SECOND, ComfyUI (for estimates) to its price per GPU second; others with no price cost 0.
  */
 export function pricePerSecond(
   prices: PriceTable,
@@ -23,7 +23,12 @@ export type Pricer = (model: string, resolution: string) => number;
 
 /** The price function of one provider under this configuration. */
 export function pricerFor(config: AdloomConfig, provider: string): Pricer {
-  const fallback = provider === 'openai-videos' ? config.OPENAI_PRICE_PER_SECOND : 0;
+  const fallback =
+    provider === 'openai-videos'
+      ? config.OPENAI_PRICE_PER_SECOND
+      : provider === 'comfyui'
+        ? config.COMFYUI_PRICE_PER_GPU_SECOND
+        : 0;
   return (model, resolution) =>
     pricePerSecond(config.GENERATION_PRICES, provider, model, resolution, fallback);
 }

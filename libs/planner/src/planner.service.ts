@@ -8,7 +8,7 @@ import { BrandKitData, policyTexts, renderAd, SLOT_NAMES, SlotChoice } from '@ad
 import {
   GenerationError,
   GeneratorRegistry,
-  pricePerSecond,
+  pricerFor,
   resolutionOf,
   ResolvedRouteEntry,
 } from '@adloom/generation';
@@ -79,14 +79,7 @@ export class PlannerService {
     const [first] = route;
     const size = baseClipSize(formats);
     const resolution = resolutionOf(size.width, size.height);
-    const fallback = first.provider === 'openai-videos' ? this.config.OPENAI_PRICE_PER_SECOND : 0;
-    const price = pricePerSecond(
-      this.config.GENERATION_PRICES,
-      first.provider,
-      first.model,
-      resolution,
-      fallback,
-    );
+    const price = pricerFor(this.config, first.provider)(first.model, resolution);
     return { price, pricedAt: `${first.provider}:${first.model} ${resolution} at ${price}/s` };
   }
 
