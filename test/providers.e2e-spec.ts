@@ -203,6 +203,16 @@ describe('provider routing with failover', () => {
     });
     expect(progress.body.generationByProvider).toEqual(expected);
     expect(progress.body.generationCost).toBeCloseTo(1.2, 6);
+    await api.app.listen({ port: 0, host: '127.0.0.1' });
+    const stream = await fetch(
+      `${(await api.app.getUrl()).replace('[::1]', '127.0.0.1')}/v1/campaigns/${seeded.campaignId}/progress/stream`,
+      { headers: { authorization: `Bearer ${marketer}` } },
+    );
+    const events = (await stream.text())
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => JSON.parse(line.slice(6)));
+    expect(events.at(-1)).toMatchObject({ status: 'review', generationByProvider: expected });
     const report = await api.request('GET', `/v1/campaigns/${seeded.campaignId}/report?by=variant`, {
       key: analyst,
     });
