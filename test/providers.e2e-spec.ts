@@ -5,7 +5,7 @@ import { FAL_REFUSAL_MESSAGE, FalPeer, startFalPeer } from './support/peers/fal-
 import { GeminiPeer, startGeminiPeer } from './support/peers/gemini-peer';
 import { sampleMedia } from './support/peers/sample-media';
 import { TestApi } from './support/harness';
-import { eventually, seedCampaign, sql } from './support/fixtures';
+import { campaignInReview, seedCampaign, sql } from './support/fixtures';
 
 const VEO = 'veo-3.1-fast-generate-preview';
 const PRICES = {
@@ -61,19 +61,7 @@ describe('provider routing with failover', () => {
     await gemini?.close();
   });
 
-  const waveDone = (campaignId: string) =>
-    eventually(
-      async () => {
-        const [row] = await sql<{ status: string }>(
-          api.config.DATABASE_URL!,
-          'SELECT status FROM campaign WHERE id = $1',
-          [campaignId],
-        );
-        return row.status === 'review' ? row : undefined;
-      },
-      120_000,
-      'the wave to complete',
-    );
+  const waveDone = (campaignId: string) => campaignInReview(api.config.DATABASE_URL!, campaignId, 120_000);
 
   const variantsOf = (campaignId: string) =>
     sql<{

@@ -126,3 +126,17 @@ export async function eventually<T>(
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
+
+/** Waits until the campaign's wave is done and the campaign is in review. */
+export function campaignInReview(databaseUrl: string, campaignId: string, timeoutMs: number) {
+  return eventually(
+    async () => {
+      const [row] = await sql<{ status: string }>(databaseUrl, 'SELECT status FROM campaign WHERE id = $1', [
+        campaignId,
+      ]);
+      return row.status === 'review' ? row : undefined;
+    },
+    timeoutMs,
+    'the wave to complete',
+  );
+}

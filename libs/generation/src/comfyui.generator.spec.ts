@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { ComfyUiPeer, startComfyUiPeer } from '../../../test/support/peers/comfyui-peer';
 import { sampleMedia } from '../../../test/support/peers/sample-media';
 import { GeneratorRegistry } from './generator-registry';
-import { GenerateRequest, GenerationError, isRetryable, VideoGenerator } from './video-generator';
+import { GenerateRequest, isRetryable, VideoGenerator } from './video-generator';
+import { failureOf, filesIn } from '../../../test/support/peers/generation-run';
 
 const WORKFLOW = path.resolve(__dirname, '../../../templates/comfyui/text-to-video.json');
 const ffmpeg = new Ffmpeg();
@@ -67,24 +68,10 @@ function start(generator: VideoGenerator, prompt: string, overrides: Partial<Gen
   return { promise, progress, outFile, dir, controller, promptHash };
 }
 
-async function failureOf(promise: Promise<unknown>): Promise<GenerationError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof GenerationError))
-    throw new Error(`expected a GenerationError, got ${String(error)}`);
-  return error;
-}
-
 function promptIdOf(text: string): string {
   const prompt = [...peer.prompts.values()].find((p) => p.text.split('\n').includes(text));
   if (!prompt) throw new Error(`the peer has no prompt "${text}"`);
   return prompt.id;
-}
-
-async function filesIn(dir: string): Promise<string[]> {
-  return fs.readdir(dir).catch(() => []);
 }
 
 describe('ComfyUiGenerator', () => {

@@ -19,7 +19,6 @@ import {
 } from './comfyui.workflow';
 import { toMp4Args } from './mp4-conversion';
 import {
-  describeFailure,
   monotonicProgress,
   partialPath,
   readJson,
@@ -27,6 +26,7 @@ import {
   removeQuietly,
   retryWithin,
   saveBody,
+  sendJson,
   sleep,
   sniffContainer,
   withDeadline,
@@ -339,27 +339,8 @@ export class ComfyUiGenerator implements VideoGenerator {
     await post('/interrupt', { prompt_id: promptId });
   }
 
-  private async call(
-    baseUrl: string,
-    method: string,
-    pathAndQuery: string,
-    signal: AbortSignal,
-    body?: unknown,
-  ): Promise<Response> {
-    try {
-      return await fetch(`${baseUrl}${pathAndQuery}`, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal,
-      });
-    } catch (error) {
-      if (signal.aborted) throw error;
-      throw new GenerationError(
-        'transient',
-        `${method} ${pathAndQuery.split('?')[0]} failed: ${describeFailure(error)}`,
-      );
-    }
+  private call(baseUrl: string, method: string, pathAndQuery: string, signal: AbortSignal, body?: unknown) {
+    return sendJson(method, `${baseUrl}${pathAndQuery}`, {}, signal, body);
   }
 
   private async errorFor(response: Response, what: string): Promise<GenerationError> {

@@ -1,12 +1,12 @@
 import { loadConfig } from '@adloom/config';
-import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FAL_REFUSAL_MESSAGE, FalPeer, startFalPeer } from '../../../test/support/peers/fal-peer';
 import { sampleMedia } from '../../../test/support/peers/sample-media';
 import { GeneratorRegistry } from './generator-registry';
-import { GenerateRequest, GenerationError, isRetryable, VideoGenerator } from './video-generator';
+import { failureOf, filesIn, startGeneration } from '../../../test/support/peers/generation-run';
+import { GenerateRequest, isRetryable, VideoGenerator } from './video-generator';
 
 let peer: FalPeer;
 let sample: Buffer;
@@ -35,38 +35,9 @@ function fal(env: Record<string, string> = {}): VideoGenerator {
   return new GeneratorRegistry(config).get('fal');
 }
 
-function start(generator: VideoGenerator, prompt: string, overrides: Partial<GenerateRequest> = {}) {
-  const dir = path.join(workDir, randomUUID());
-  const outFile = path.join(dir, 'clip.mp4');
-  const progress: number[] = [];
-  const controller = new AbortController();
-  const promise = generator.generate({
-    prompt,
-    promptHash: createHash('sha256').update(prompt).digest('hex'),
-    model: '',
-    durationMs: 4000,
-    width: 720,
-    height: 1280,
-    seed: 1234,
-    outFile,
-    signal: controller.signal,
-    onProgress: (fraction) => progress.push(fraction),
-    ...overrides,
-  });
-  return { promise, progress, outFile, dir, controller };
-}
+const start = (generator: VideoGenerator, prompt: string, overrides: Partial<GenerateRequest> = {}) =>
+  startGeneration(workDir, generator, prompt, { seed: 1234, ...overrides });
 
-async function failureOf(promise: Promise<unknown>): Promise<GenerationError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof GenerationError))
-    throw new Error(`expected a GenerationError, got ${String(error)}`);
-  return error;
-}
-
-const filesIn = (dir: string) => fs.readdir(dir).catch(() => [] as string[]);
 const jobOf = (prompt: string) => {
   const job = peer.submitted().find((j) => j.prompt === prompt);
   if (!job) throw new Error(`the peer has no request for "${prompt}"`);

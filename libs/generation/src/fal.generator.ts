@@ -17,31 +17,29 @@ import {
 import { parseRetryAfter } from './openai-videos.request';
 import { Pricer, roundMoney } from './pricing';
 import {
-  describeFailure,
   monotonicProgress,
-  partialPath,
   readJson,
   readJsonQuietly,
-  removeQuietly,
   retryWithin,
-  saveBody,
+  saveMp4,
+  sendJson,
   sleep,
-  sniffContainer,
   withDeadline,
 } from './transfer';
-import { GenerateRequest, GenerateResult, GenerationError, VideoGenerator } from './video-generator';
+import {
+  GenerateRequest,
+  GenerateResult,
+  GenerationError,
+  HostedApiOptions,
+  VideoGenerator,
+} from './video-generator';
 
-export interface FalOptions {
-  /** `https://queue.fal.run` */
-  baseUrl: string;
-  apiKey?: string;
+/** `baseUrl` is the queue: `https://queue.fal.run`. */
+export interface FalOptions extends HostedApiOptions {
   /** FAL_MODELS: a JSON file of model name → endpoint and input template. */
   modelsFile: string;
   defaultModel: string;
   price: Pricer;
-  pollIntervalMs: number;
-  timeoutMs: number;
-  now?: () => number;
 }
 
 const MAX_FAILURES = 3;
@@ -228,27 +226,11 @@ export class FalGenerator implements VideoGenerator {
   ): Promise<void> {
     const what = 'GET video';
     // fal's media URLs are public: the key is not sent to them.
-    let response: Response;
-    try {
-      response = await fetch(url, { signal });
-    } catch (error) {
-      if (signal.aborted) throw error;
-      throw new GenerationError('transient', `${what} failed: ${describeFailure(error)}`);
-    }
+    const response = await sendJson('GET', url, {}, signal);
     if (!response.ok) throw await this.errorFor(response, what);
-    const partial = partialPath(outFile);
-    try {
-      await saveBody(response, partial, signal, (received, expected) => {
-        if (expected) progress(PROGRESS.finished + ((1 - PROGRESS.finished) * received) / expected);
-      });
-      const container = await sniffContainer(partial);
-      if (container !== 'mp4') {
-        throw new GenerationError('transient', `${what} sent a file that is not an MP4 (${container})`);
-      }
-      await fs.rename(partial, outFile);
-    } finally {
-      await removeQuietly(partial);
-    }
+    await saveMp4(response, outFile, signal, what, (share) =>
+      progress(PROGRESS.finished + (1 - PROGRESS.finished) * share),
+    );
   }
 
   private async cancelQuietly(apiKey: string, model: FalModel, submitted: FalSubmitted): Promise<void> {
@@ -262,29 +244,14 @@ export class FalGenerator implements VideoGenerator {
       .catch(() => undefined);
   }
 
-  private async call(
-    apiKey: string,
-    method: string,
-    url: string,
-    signal: AbortSignal,
-    body?: unknown,
-  ): Promise<Response> {
-    const headers: Record<string, string> = { authorization: `Key ${apiKey}`, accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    try {
-      return await fetch(url, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal,
-      });
-    } catch (error) {
-      if (signal.aborted) throw error;
-      throw new GenerationError(
-        'transient',
-        `${method} ${new URL(url).pathname} failed: ${describeFailure(error)}`,
-      );
-    }
+  private call(apiKey: string, method: string, url: string, signal: AbortSignal, body?: unknown) {
+    return sendJson(
+      method,
+      url,
+      { authorization: `Key ${apiKey}`, accept: 'application/json' },
+      signal,
+      body,
+    );
   }
 
   private async errorFor(response: Response, what: string, requestId?: string): Promise<GenerationError> {

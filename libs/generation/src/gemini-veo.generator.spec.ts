@@ -1,12 +1,12 @@
 import { loadConfig } from '@adloom/config';
-import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { GeminiPeer, startGeminiPeer, VEO_REFUSAL_REASON } from '../../../test/support/peers/gemini-peer';
 import { sampleMedia } from '../../../test/support/peers/sample-media';
 import { GeneratorRegistry } from './generator-registry';
-import { GenerateRequest, GenerationError, isRetryable, VideoGenerator } from './video-generator';
+import { failureOf, filesIn, startGeneration } from '../../../test/support/peers/generation-run';
+import { GenerateRequest, isRetryable, VideoGenerator } from './video-generator';
 
 let peer: GeminiPeer;
 let sample: Buffer;
@@ -37,38 +37,15 @@ function veo(env: Record<string, string> = {}): VideoGenerator {
   return new GeneratorRegistry(config).get('gemini-veo');
 }
 
-function start(generator: VideoGenerator, prompt: string, overrides: Partial<GenerateRequest> = {}) {
-  const dir = path.join(workDir, randomUUID());
-  const outFile = path.join(dir, 'clip.mp4');
-  const progress: number[] = [];
-  const controller = new AbortController();
-  const promise = generator.generate({
-    prompt,
-    promptHash: createHash('sha256').update(prompt).digest('hex'),
-    model: '',
+const start = (generator: VideoGenerator, prompt: string, overrides: Partial<GenerateRequest> = {}) =>
+  startGeneration(workDir, generator, prompt, {
     durationMs: 5000,
     width: 1280,
     height: 720,
     seed: 7,
-    outFile,
-    signal: controller.signal,
-    onProgress: (fraction) => progress.push(fraction),
     ...overrides,
   });
-  return { promise, progress, outFile, dir, controller };
-}
 
-async function failureOf(promise: Promise<unknown>): Promise<GenerationError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof GenerationError))
-    throw new Error(`expected a GenerationError, got ${String(error)}`);
-  return error;
-}
-
-const filesIn = (dir: string) => fs.readdir(dir).catch(() => [] as string[]);
 const operationOf = (prompt: string) => {
   const operation = [...peer.operations.values()].find((o) => o.prompt === prompt);
   if (!operation) throw new Error(`the peer has no operation for "${prompt}"`);

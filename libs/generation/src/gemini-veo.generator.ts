@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { promises as fs } from 'node:fs';
 import { resolutionOf } from './fal.request';
 import {
   googleErrorOf,
@@ -12,29 +11,27 @@ import {
 import { parseRetryAfter } from './openai-videos.request';
 import { Pricer, roundMoney } from './pricing';
 import {
-  describeFailure,
   monotonicProgress,
-  partialPath,
   readJson,
   readJsonQuietly,
-  removeQuietly,
   retryWithin,
-  saveBody,
+  saveMp4,
+  sendJson,
   sleep,
-  sniffContainer,
   withDeadline,
 } from './transfer';
-import { GenerateRequest, GenerateResult, GenerationError, VideoGenerator } from './video-generator';
+import {
+  GenerateRequest,
+  GenerateResult,
+  GenerationError,
+  HostedApiOptions,
+  VideoGenerator,
+} from './video-generator';
 
-export interface GeminiVeoOptions {
-  /** Up to and including the version: `https://generativelanguage.googleapis.com/v1beta`. */
-  baseUrl: string;
-  apiKey?: string;
+/** `baseUrl` up to and including the version: `https://generativelanguage.googleapis.com/v1beta`. */
+export interface GeminiVeoOptions extends HostedApiOptions {
   model: string;
   price: Pricer;
-  pollIntervalMs: number;
-  timeoutMs: number;
-  now?: () => number;
 }
 
 const MAX_FAILURES = 3;
@@ -171,44 +168,11 @@ export class GeminiVeoGenerator implements VideoGenerator {
     const what = 'GET video';
     const response = await this.call(apiKey, 'GET', uri, signal);
     if (!response.ok) throw await this.errorFor(response, what);
-    const partial = partialPath(outFile);
-    try {
-      await saveBody(response, partial, signal, (received, expected) => {
-        if (expected) progress(FINISHED + ((1 - FINISHED) * received) / expected);
-      });
-      const container = await sniffContainer(partial);
-      if (container !== 'mp4') {
-        throw new GenerationError('transient', `${what} sent a file that is not an MP4 (${container})`);
-      }
-      await fs.rename(partial, outFile);
-    } finally {
-      await removeQuietly(partial);
-    }
+    await saveMp4(response, outFile, signal, what, (share) => progress(FINISHED + (1 - FINISHED) * share));
   }
 
-  private async call(
-    apiKey: string,
-    method: string,
-    url: string,
-    signal: AbortSignal,
-    body?: unknown,
-  ): Promise<Response> {
-    const headers: Record<string, string> = { 'x-goog-api-key': apiKey };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    try {
-      return await fetch(url, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal,
-      });
-    } catch (error) {
-      if (signal.aborted) throw error;
-      throw new GenerationError(
-        'transient',
-        `${method} ${new URL(url).pathname} failed: ${describeFailure(error)}`,
-      );
-    }
+  private call(apiKey: string, method: string, url: string, signal: AbortSignal, body?: unknown) {
+    return sendJson(method, url, { 'x-goog-api-key': apiKey }, signal, body);
   }
 
   private async errorFor(response: Response, what: string): Promise<GenerationError> {

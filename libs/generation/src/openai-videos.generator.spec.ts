@@ -1,6 +1,6 @@
 import { loadConfig } from '@adloom/config';
 import { Ffmpeg, videoStream } from '@adloom/media';
-import { createHash, randomUUID } from 'node:crypto';
+
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,7 +11,8 @@ import {
 } from '../../../test/support/peers/openai-videos-peer';
 import { sampleMedia } from '../../../test/support/peers/sample-media';
 import { GeneratorRegistry } from './generator-registry';
-import { GenerateRequest, GenerationError, isRetryable, VideoGenerator } from './video-generator';
+import { GenerateRequest, isRetryable, VideoGenerator } from './video-generator';
+import { failureOf, filesIn, startGeneration } from '../../../test/support/peers/generation-run';
 
 const ffmpeg = new Ffmpeg();
 let peer: OpenAiVideosPeer;
@@ -41,40 +42,8 @@ function openAi(env: Record<string, string> = {}): VideoGenerator {
   return new GeneratorRegistry(config).get('openai-videos');
 }
 
-function start(generator: VideoGenerator, prompt: string, overrides: Partial<GenerateRequest> = {}) {
-  const dir = path.join(workDir, randomUUID());
-  const outFile = path.join(dir, 'clip.mp4');
-  const progress: number[] = [];
-  const controller = new AbortController();
-  const promise = generator.generate({
-    prompt,
-    promptHash: createHash('sha256').update(prompt).digest('hex'),
-    model: '',
-    durationMs: 6000,
-    width: 1080,
-    height: 1920,
-    seed: 1,
-    outFile,
-    signal: controller.signal,
-    onProgress: (fraction) => progress.push(fraction),
-    ...overrides,
-  });
-  return { promise, progress, outFile, dir, controller };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<GenerationError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof GenerationError))
-    throw new Error(`expected a GenerationError, got ${String(error)}`);
-  return error;
-}
-
-async function filesIn(dir: string): Promise<string[]> {
-  return fs.readdir(dir).catch(() => []);
-}
+const start = (generator: VideoGenerator, prompt: string, overrides: Partial<GenerateRequest> = {}) =>
+  startGeneration(workDir, generator, prompt, { durationMs: 6000, width: 1080, height: 1920, ...overrides });
 
 function videoIdOf(prompt: string): string {
   const video = [...peer.videos.values()].find((v) => v.prompt === prompt);

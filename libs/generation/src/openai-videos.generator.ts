@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { promises as fs } from 'node:fs';
 import {
   isContentRefusalCode,
   OpenAiVideo,
@@ -10,33 +9,30 @@ import {
   parseRetryAfter,
 } from './openai-videos.request';
 import {
-  describeFailure,
   monotonicProgress,
-  partialPath,
   readJson,
   readJsonQuietly,
-  removeQuietly,
   retryWithin,
-  saveBody,
+  saveMp4,
+  sendJson,
   sleep,
-  sniffContainer,
   withDeadline,
 } from './transfer';
-import { GenerateRequest, GenerateResult, GenerationError, VideoGenerator } from './video-generator';
+import {
+  GenerateRequest,
+  GenerateResult,
+  GenerationError,
+  HostedApiOptions,
+  VideoGenerator,
+} from './video-generator';
 
-export interface OpenAiVideosOptions {
-  /** Up to and including the version, e.g. `https://api.openai.com/v1`. */
-  baseUrl: string;
-  apiKey?: string;
+/** `baseUrl` up to and including the version, e.g. `https://api.openai.com/v1`. */
+export interface OpenAiVideosOptions extends HostedApiOptions {
   model: string;
   /** Price per second of output video. */
   pricePerSecond: number;
   /** Price per second by model and resolution (GENERATION_PRICES); wins over pricePerSecond. */
   price?: (model: string, resolution: string) => number;
-  pollIntervalMs: number;
-  /** Deadline for one generation: creation, polling and download. */
-  timeoutMs: number;
-  now?: () => number;
 }
 
 const MAX_PROMPT_CHARS = 32_000;
@@ -167,19 +163,9 @@ export class OpenAiVideosGenerator implements VideoGenerator {
       signal,
     );
     if (!response.ok) throw await this.errorFor(response, what);
-    const partial = partialPath(outFile);
-    try {
-      await saveBody(response, partial, signal, (received, expected) => {
-        if (expected) progress(GENERATION_SHARE + ((1 - GENERATION_SHARE) * received) / expected);
-      });
-      const container = await sniffContainer(partial);
-      if (container !== 'mp4') {
-        throw new GenerationError('transient', `${what} sent a file that is not an MP4 (${container})`);
-      }
-      await fs.rename(partial, outFile);
-    } finally {
-      await removeQuietly(partial);
-    }
+    await saveMp4(response, outFile, signal, what, (share) =>
+      progress(GENERATION_SHARE + (1 - GENERATION_SHARE) * share),
+    );
   }
 
   private async deleteQuietly(apiKey: string, id: string): Promise<void> {
@@ -193,29 +179,20 @@ export class OpenAiVideosGenerator implements VideoGenerator {
       .catch(() => undefined);
   }
 
-  private async call(
+  private call(
     apiKey: string,
     method: string,
     pathAndQuery: string,
     signal: AbortSignal,
     body?: unknown,
   ): Promise<Response> {
-    const headers: Record<string, string> = { authorization: `Bearer ${apiKey}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    try {
-      return await fetch(`${this.baseUrl}${pathAndQuery}`, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal,
-      });
-    } catch (error) {
-      if (signal.aborted) throw error;
-      throw new GenerationError(
-        'transient',
-        `${method} ${pathAndQuery.split('?')[0]} failed: ${describeFailure(error)}`,
-      );
-    }
+    return sendJson(
+      method,
+      `${this.baseUrl}${pathAndQuery}`,
+      { authorization: `Bearer ${apiKey}` },
+      signal,
+      body,
+    );
   }
 
   private videoOf(body: unknown, what: string): OpenAiVideo {

@@ -36,3 +36,12 @@ export function pricerFor(config: AdloomConfig, provider: string): Pricer {
 export function roundMoney(value: number): number {
   return Math.round(value * 1e6) / 1e6;
 }
+
+/** Generation seconds and money per provider and model: each clip counted once. */
+export interface ProviderSpend {
+  provider: string;
+  model: string;
+  clips: number;
+  generationSeconds: number;
+  cost: number;
+}

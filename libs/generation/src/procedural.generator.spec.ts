@@ -5,7 +5,8 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { GeneratorRegistry } from './generator-registry';
-import { GenerateRequest, GenerationError, VideoGenerator } from './video-generator';
+import { GenerateRequest, VideoGenerator } from './video-generator';
+import { failureOf } from '../../../test/support/peers/generation-run';
 
 const ffmpeg = new Ffmpeg();
 let workDir: string;
@@ -47,16 +48,6 @@ async function sha256Of(file: string): Promise<string> {
   return createHash('sha256')
     .update(await fs.readFile(file))
     .digest('hex');
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<GenerationError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof GenerationError))
-    throw new Error(`expected a GenerationError, got ${String(error)}`);
-  return error;
 }
 
 describe('ProceduralGenerator', () => {

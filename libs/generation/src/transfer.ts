@@ -218,3 +218,56 @@ export async function retryWithin<T>(
     }
   }
 }
+
+/**
+ * Sends a request with a JSON body when there is one; a failure to reach the server is `transient` (the
+ * caller's cancellation or deadline is passed on as it is, for withDeadline to name).
+ */
+export async function sendJson(
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+  body?: unknown,
+): Promise<Response> {
+  try {
+    return await fetch(url, {
+      method,
+      headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+    });
+  } catch (error) {
+    if (signal.aborted) throw error;
+    throw new GenerationError(
+      'transient',
+      `${method} ${new URL(url).pathname} failed: ${describeFailure(error)}`,
+    );
+  }
+}
+
+/**
+ * Saves a response that must be an MP4 to `outFile` (atomically: nothing is left there unless it is one),
+ * reporting the share downloaded (0..1) when the size is known.
+ */
+export async function saveMp4(
+  response: Response,
+  outFile: string,
+  signal: AbortSignal,
+  what: string,
+  onShare: (share: number) => void,
+): Promise<void> {
+  const partial = partialPath(outFile);
+  try {
+    await saveBody(response, partial, signal, (received, expected) => {
+      if (expected) onShare(received / expected);
+    });
+    const container = await sniffContainer(partial);
+    if (container !== 'mp4') {
+      throw new GenerationError('transient', `${what} sent a file that is not an MP4 (${container})`);
+    }
+    await fs.rename(partial, outFile);
+  } finally {
+    await removeQuietly(partial);
+  }
+}

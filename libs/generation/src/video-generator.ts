@@ -28,6 +28,16 @@ export interface GenerateResult {
   model: string;
 }
 
+/** What an adapter of a hosted video API is configured with. */
+export interface HostedApiOptions {
+  baseUrl: string;
+  apiKey?: string;
+  pollIntervalMs: number;
+  /** Deadline for one generation: creation, polling and download. */
+  timeoutMs: number;
+  now?: () => number;
+}
+
 export interface VideoGenerator {
   readonly name: GeneratorName;
   readonly defaultModel: string;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '@adloom/db';
+import type { ProviderSpend } from '@adloom/generation';
 import { estimateSecondsLeft } from './expand';
 import { PlannerError } from './planner.errors';
 
@@ -19,14 +20,6 @@ export interface CampaignProgress {
   estimatedSecondsLeft: number | null;
   startedAt: string | null;
   completedAt: string | null;
-}
-
-export interface ProviderSpend {
-  provider: string;
-  model: string;
-  clips: number;
-  generationSeconds: number;
-  cost: number;
 }
 
 const DONE_STATES = new Set(['ready', 'failed', 'approved', 'rejected', 'paused', 'cancelled']);

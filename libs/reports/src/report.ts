@@ -1,4 +1,5 @@
 import type { RollupCounters } from '@adloom/engagement';
+import type { ProviderSpend } from '@adloom/generation';
 import {
   BetaParams,
   DEFAULT_SRM_THRESHOLD,
@@ -79,15 +80,6 @@ export interface ReportVariant {
   /** The provider and model that made the clip (after any failover), when there is one. */
   clipProvider?: string | null;
   clipModel?: string | null;
-}
-
-/** Generation seconds and money per provider and model: each clip counted once, however many variants share it. */
-export interface ProviderSpend {
-  provider: string;
-  model: string;
-  clips: number;
-  generationSeconds: number;
-  cost: number;
 }
 
 export function spendByProvider(variants: readonly ReportVariant[]): ProviderSpend[] {
