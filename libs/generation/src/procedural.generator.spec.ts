@@ -1,12 +1,12 @@
 import { loadConfig } from '@adloom/config';
 import { Ffmpeg, videoStream } from '@adloom/media';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { GeneratorRegistry } from './generator-registry';
 import { GenerateRequest, VideoGenerator } from './video-generator';
-import { failureOf } from '../../../test/support/peers/generation-run';
+import { failureOf, startGeneration } from '../../../test/support/peers/generation-run';
 
 const ffmpeg = new Ffmpeg();
 let workDir: string;
@@ -23,26 +23,15 @@ function procedural(env: Record<string, string> = {}): VideoGenerator {
   return new GeneratorRegistry(loadConfig({ GENERATE_TIMEOUT: '60s', ...env })).get('procedural');
 }
 
-function start(generator: VideoGenerator, prompt: string, overrides: Partial<GenerateRequest> = {}) {
-  const dir = path.join(workDir, randomUUID());
-  const outFile = path.join(dir, 'clip.mp4');
-  const progress: number[] = [];
-  const controller = new AbortController();
-  const promise = generator.generate({
-    prompt,
+const start = (generator: VideoGenerator, prompt: string, overrides: Partial<GenerateRequest> = {}) =>
+  startGeneration(workDir, generator, prompt, {
     promptHash: createHash('sha256').update(`procedural\0${prompt}`).digest('hex'),
-    model: '',
     durationMs: 1500,
     width: 360,
     height: 640,
     seed: 0,
-    outFile,
-    signal: controller.signal,
-    onProgress: (fraction) => progress.push(fraction),
     ...overrides,
   });
-  return { promise, progress, outFile, dir, controller };
-}
 
 async function sha256Of(file: string): Promise<string> {
   return createHash('sha256')
