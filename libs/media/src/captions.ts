@@ -125,8 +125,74 @@ export function escapeAssText(text: string): string {
     .replace(/\r\n|\r|\n/g, '\\N');
 }
 
-/** A complete .ass script: one style, one Dialogue event per caption, wrapped by libass within the margins. */
-export function toAss(lines: readonly CaptionLine[], style: AssCaptionStyle): string {
+/** A stretch of text in one font face; `size` is the ASS font size (the face's line height in pixels). */
+export interface AssRun {
+  text: string;
+  family: string;
+  bold: boolean;
+  italic: boolean;
+  size: number;
+}
+
+/**
+ * A block of text laid out beforehand (lines already broken, each line as runs of one font), drawn by
+ * libass at a fixed anchor without re-wrapping, each line centred on the anchor, in a box.
+ */
+export interface AssTextBlock {
+  startMs: number;
+  endMs: number;
+  /** Numpad position of the anchor on the block: 7 8 9 top left/centre/right, 1 2 3 bottom. */
+  alignment: 1 | 2 | 3 | 7 | 8 | 9;
+  x: number;
+  y: number;
+  lines: readonly (readonly AssRun[])[];
+  /** #RRGGBB */
+  textColor: string;
+  /** #RRGGBB */
+  boxColor: string;
+  boxOpacity: number;
+  /** Box padding around each line, in pixels. */
+  border: number;
+}
+
+/** The colour and alpha override tags (`\1c&HBBGGRR&\1a&HAA&`) for one of libass's four colours. */
+function assColorTags(slot: 1 | 3, hex: string, opacity = 1): string {
+  const value = assColor(hex, opacity);
+  return `\\${slot}c&H${value.slice(4)}&\\${slot}a&H${value.slice(2, 4)}&`;
+}
+
+/** One Dialogue event for a laid-out block: `\q2` stops libass wrapping it again, `\fn` picks each run's face. */
+export function assTextEvent(block: AssTextBlock, layer = 1): string {
+  const family = (name: string) => name.replace(/[{}\\,]/g, ' ').trim();
+  const round = (value: number) => Math.round(value * 100) / 100;
+  const lines = block.lines.map((runs) =>
+    runs
+      .map(
+        (run) =>
+          `{\\fn${family(run.family)}\\fs${round(run.size)}\\b${run.bold ? 1 : 0}\\i${run.italic ? 1 : 0}}` +
+          escapeAssText(run.text),
+      )
+      .join(''),
+  );
+  const tags =
+    `{\\an${block.alignment}\\pos(${round(block.x)},${round(block.y)})\\q2\\bord${round(block.border)}\\shad0` +
+    `${assColorTags(1, block.textColor)}${assColorTags(3, block.boxColor, block.boxOpacity)}}`;
+  return (
+    `Dialogue: ${layer},${formatAssTime(block.startMs)},${formatAssTime(block.endMs)},Caption,,0,0,0,,` +
+    tags +
+    lines.join('\\N')
+  );
+}
+
+/**
+ * A complete .ass script: one style, one Dialogue event per caption, wrapped by libass within the margins,
+ * then the laid-out text blocks above them.
+ */
+export function toAss(
+  lines: readonly CaptionLine[],
+  style: AssCaptionStyle,
+  blocks: readonly AssTextBlock[] = [],
+): string {
   const fontName = style.fontFamily.replace(/,/g, ' ');
   const outline = Math.max(1, Math.round(style.fontSize * 0.25));
   const header = [
@@ -155,5 +221,5 @@ export function toAss(lines: readonly CaptionLine[], style: AssCaptionStyle): st
     (line) =>
       `Dialogue: 0,${formatAssTime(line.startMs)},${formatAssTime(line.endMs)},Caption,,0,0,0,,${escapeAssText(line.text)}`,
   );
-  return [...header, ...events, ''].join('\n');
+  return [...header, ...events, ...blocks.map((block) => assTextEvent(block)), ''].join('\n');
 }

@@ -129,38 +129,46 @@ describe('buildComposePlan', () => {
     ]);
   });
 
-  it('draws brand copy from text files, so no copy needs filtergraph escaping', () => {
-    const headline = plan.files.find((file) => file.path === '/tmp/work/headline-9x16.txt');
-    expect(headline?.contents.replace(/^[ \u200a]+/gm, '').replace(/\n/g, ' ')).toBe(NASTY);
+  it('draws brand copy through libass, laid out beforehand, so no copy needs filtergraph escaping', () => {
+    const script = plan.files.find((file) => file.path === '/tmp/work/text-9x16.ass')?.contents ?? '';
+    const layout = plan.layouts['9x16'];
+    expect(layout.headline.lines.join(' ')).toBe(NASTY);
+    const events = script.split('\n').filter((line) => line.startsWith('Dialogue: 1,'));
+    expect(events).toHaveLength(4);
+    const [headline, cta, endCta, label] = events;
+    expect(headline).toContain(
+      `Dialogue: 1,0:00:00.00,0:00:04.50,Caption,,0,0,0,,{\\an8\\pos(540,${layout.headline.y})\\q2\\bord${layout.headline.border}\\shad0` +
+        '\\1c&HFFFFFF&\\1a&H00&\\3c&H3D2114&\\3a&H26&}',
+    );
+    // One run per line in the brand font, lines joined by \N, libass's braces escaped.
+    const drawn = headline.slice(headline.indexOf('}') + 1).split('\\N');
+    expect(drawn).toHaveLength(layout.headline.lines.length);
+    expect(drawn[0]).toMatch(/^\{\\fnDejaVu Sans\\fs[\d.]+\\b1\\i0\}/);
+    expect(script).toContain('\\{ok\\}');
+    expect(cta).toContain('0:00:00.00,0:00:04.50');
+    expect(cta).toContain('\\an2');
+    expect(cta).toContain('\\3c&H11A3FC&\\3a&H00&');
+    expect(endCta).toContain('Dialogue: 1,0:00:04.50,0:00:06.00,');
+    expect(label).toContain('Dialogue: 1,0:00:00.00,0:00:06.00,');
+    expect(label).toContain('}AI-generated');
     expect(graph).not.toContain('deals');
-    const drawtexts = graph.match(/drawtext=[^,;[]*/g) ?? [];
-    expect(drawtexts).toHaveLength(4 * 4);
-    for (const drawtext of drawtexts) {
-      expect(drawtext).toContain(`fontfile=${FONT}:textfile=/tmp/work/`);
-      expect(drawtext).toContain(':expansion=none:');
-    }
-    expect(graph).toContain(':fontcolor=0xFFFFFF:');
-    expect(graph).toContain(':boxcolor=0xFCA311@1.00:');
+    expect(graph).not.toContain('drawtext');
   });
 
   it('escapes paths with filtergraph metacharacters', () => {
     const odd = buildComposePlan(spec(), { workDir: "/tmp/it's:a,b[1];c", outDir: '/out' });
-    expect(videoGraph(odd.args)).toContain(
-      "textfile=/tmp/it\\\\\\'s\\\\:a\\,b\\[1\\]\\;c/headline-9x16.txt:",
-    );
+    expect(videoGraph(odd.args)).toContain("filename=/tmp/it\\\\\\'s\\\\:a\\,b\\[1\\]\\;c/text-9x16.ass:");
   });
 
   it('burns captions from one ASS script per format, cut where the end card starts', () => {
     const scripts = plan.files.filter((file) => file.path.endsWith('.ass'));
-    expect(scripts.map((file) => file.path)).toEqual(ALL.map((format) => `/tmp/work/captions-${format}.ass`));
+    expect(scripts.map((file) => file.path)).toEqual(ALL.map((format) => `/tmp/work/text-${format}.ass`));
     expect(scripts[0].contents).toContain('PlayResX: 1080\nPlayResY: 1920\n');
     expect(scripts[2].contents).toContain('PlayResX: 1920\nPlayResY: 1080\n');
     expect(scripts[0].contents).toContain(
       'Dialogue: 0,0:00:02.00,0:00:04.50,Caption,,0,0,0,,Runs into the end card',
     );
-    expect(graph).toContain(
-      'ass=filename=/tmp/work/captions-9x16.ass:fontsdir=/usr/share/fonts/truetype/dejavu',
-    );
+    expect(graph).toContain('ass=filename=/tmp/work/text-9x16.ass:fontsdir=/usr/share/fonts/truetype/dejavu');
   });
 
   it('shows the end card for the last 1.5 s and moves the logo into it', () => {
@@ -169,7 +177,8 @@ describe('buildComposePlan', () => {
         /lutyuv=y=val\*0\.15\+[\d.]+:u=val\*0\.15\+[\d.]+:v=val\*0\.15\+[\d.]+:enable=gte\(t\\,4\.5\)/g,
       ),
     ).toHaveLength(4);
-    expect(graph.match(/enable=lt\(t\\,4\.5\)/g)).toHaveLength(8);
+    // Text before it ends where it starts (ASS events), so the tint comes before libass draws.
+    expect(graph).toMatch(/setsar=1,lutyuv=[^,]*enable=gte\(t\\,4\.5\),ass=filename=/);
     expect(graph).toContain(
       '[text_9x16][logo_9x16]overlay=x=if(gte(t\\,4.5)\\,(W-w)/2\\,65):y=if(gte(t\\,4.5)\\,',
     );
@@ -180,18 +189,17 @@ describe('buildComposePlan', () => {
       const layout = plan.layouts[format];
       const safe = safeZoneFor(format);
       const { width, height } = FORMATS[format];
-      expect(Number(layout.headline.y) - layout.headline.border).toBeGreaterThanOrEqual(safe.top);
+      expect(layout.headline.y - layout.headline.border).toBeGreaterThanOrEqual(safe.top);
       expect(layout.headline.width + 2 * layout.headline.border).toBeLessThanOrEqual(
         width - safe.left - safe.right,
       );
-      const ctaBottom = Number(layout.cta.y.replace('-text_h', '')) + layout.cta.border;
-      expect(ctaBottom).toBeLessThanOrEqual(height - safe.bottom);
+      expect(layout.cta.y + layout.cta.border).toBeLessThanOrEqual(height - safe.bottom);
       expect(layout.captions.marginBottom).toBeGreaterThan(safe.bottom);
       expect(layout.logo?.x).toBeGreaterThanOrEqual(safe.left);
       expect(layout.logo?.y).toBeGreaterThanOrEqual(safe.top);
-      expect(
-        Number(layout.aiLabel?.x.replace('-text_w', '')) + (layout.aiLabel?.border ?? 0),
-      ).toBeLessThanOrEqual(width - safe.right);
+      expect((layout.aiLabel?.x ?? Infinity) + (layout.aiLabel?.border ?? 0)).toBeLessThanOrEqual(
+        width - safe.right,
+      );
     }
   });
 
@@ -228,15 +236,17 @@ describe('buildComposePlan', () => {
       paths,
     );
     const bareGraph = videoGraph(bare.args);
-    expect(bareGraph).not.toContain('ai-label');
+    const script = (result: typeof plan) =>
+      result.files.find((file) => file.path.endsWith('9x16.ass'))?.contents;
+    expect(script(bare)).not.toContain('AI-generated');
     expect(bareGraph).not.toContain('overlay=x=if');
     expect(valuesOf(bare.args, '-i')).toEqual(['/clips/base.mp4', 'anullsrc=r=48000:cl=stereo']);
-    expect(plan.files.find((file) => file.path.endsWith('ai-label.txt'))?.contents).toBe('AI-generated');
+    expect(script(plan)).toContain('}AI-generated');
     const noHeadline = buildComposePlan(spec({ copy: { headline: '  ', cta: 'Go' } }), paths);
-    expect(videoGraph(noHeadline.args)).not.toContain('headline-');
-    expect(videoGraph(noHeadline.args)).toContain('cta-9x16.txt');
+    expect(script(noHeadline)?.match(/^Dialogue: 1,0:00:00.00,0:00:04.50,/gm)).toHaveLength(1);
+    expect(script(noHeadline)).toContain('}Go');
     const german = buildComposePlan(spec({ aiLabel: 'KI-generiert' }), paths);
-    expect(german.files.find((file) => file.path.endsWith('ai-label.txt'))?.contents).toBe('KI-generiert');
+    expect(script(german)).toContain('}KI-generiert');
   });
 
   it('resamples a clip at another rate and pads a short one', () => {

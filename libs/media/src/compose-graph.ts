@@ -1,10 +1,10 @@
 import * as path from 'node:path';
-import { CaptionLine, normaliseCaptions, parseHexColor, toAss } from './captions';
-import { chain, ffmpegColor, filter, seconds } from './filtergraph';
+import { AssRun, AssTextBlock, CaptionLine, normaliseCaptions, parseHexColor, toAss } from './captions';
+import { chain, filter, seconds } from './filtergraph';
 import { DEFAULT_AI_LABELS } from './disclosure';
 import { FontMetrics } from './font-metrics';
 import { FORMATS, FormatId, SafeZone, safeZoneFor } from './platforms';
-import { layoutTextBlock, TextBlock } from './text-layout';
+import { layoutTextBlock, TextBlock, TextRun } from './text-layout';
 
 /** What the compose step knows about the generated clip (from ffprobe). */
 export interface BaseClipInfo {
@@ -18,7 +18,7 @@ export interface BaseClipInfo {
 }
 
 export interface ComposeBrand {
-  /** TTF/OTF file used by drawtext and, through its family name, by libass. */
+  /** TTF/OTF file; libass finds it through its family name in the file's folder. */
   fontFile: string;
   /** #RRGGBB: headline box, caption box, end card. */
   primaryColor: string;
@@ -88,6 +88,11 @@ export interface ComposeSpec {
   posterAtMs?: number;
   /** Parsed brand font, for measuring text; null falls back to conservative estimates. */
   fontMetrics: FontMetrics | null;
+  /**
+   * Installed fonts (found through fontconfig, so libass finds them by family too) for characters the
+   * brand font has no glyphs for, in order of preference.
+   */
+  fallbackFonts?: readonly FontMetrics[];
   /** The family libass should match for captions; from fontMetrics when omitted. */
   fontFamily?: string;
   encoder?: Partial<EncoderSettings>;
@@ -120,18 +125,15 @@ export interface ComposePlan {
   durationMs: number;
 }
 
-/** A block of text for drawtext: size, box border and position expressions (pixels at the format's size). */
+/** Where a block of text is anchored (pixels at the format's size) and the box padding around it. */
 export interface TextPlacement {
-  fontSize: number;
   border: number;
-  x: string;
-  y: string;
-}
-
-interface TextColors {
-  text: string;
-  box: string;
-  boxOpacity: number;
+  /** Numpad position of the anchor on the block: 8 top centre, 2 bottom centre, 9 top right. */
+  alignment: AssTextBlock['alignment'];
+  x: number;
+  y: number;
+  /** Height of the block's lines in pixels, as libass stacks them (without the box padding). */
+  height: number;
 }
 
 /** Where things go in one format, in pixels at the format's size. */
@@ -146,11 +148,11 @@ export interface FormatLayout {
   endCardCta: TextBlock & TextPlacement;
   captions: { fontSize: number; marginBottom: number; marginLeft: number; marginRight: number };
   logo: { x: number; y: number; maxWidth: number; maxHeight: number; endY: number } | null;
-  aiLabel: TextPlacement | null;
+  aiLabel: (TextBlock & TextPlacement) | null;
 }
 
-/** Extra space between drawtext lines, as a share of the font size. */
-const LINE_SPACING = 0.15;
+/** libass line height per em for text measured without a font (DejaVu Sans's win ascent + descent). */
+const ESTIMATED_LINE_HEIGHT = 1.17;
 /** Crop instead of blurred fill when cropping keeps at least this share of the clip's width or height. */
 const CROP_KEEP_THRESHOLD = 0.8;
 /** The blurred background is computed once at this width and scaled up per format. */
@@ -178,7 +180,6 @@ export function buildComposePlan(spec: ComposeSpec, paths: ComposePaths): Compos
     files.push({ path: file, contents });
     return file;
   };
-  const aiLabelFile = aiLabel ? textFile('ai-label.txt', aiLabel) : null;
 
   // Inputs: 0 = clip, then the logo, then the music bed or the silence.
   const inputs: string[] = ['-t', duration, '-i', spec.clip.path];
@@ -286,7 +287,6 @@ export function buildComposePlan(spec: ComposeSpec, paths: ComposePaths): Compos
     );
   }
 
-  const beforeEndCard = `lt(t,${endCardStart})`;
   const onEndCard = `gte(t,${endCardStart})`;
   const endCardTint = tintLut(spec.brand.primaryColor, 0.85);
   const outputs: FormatOutput[] = [];
@@ -306,63 +306,63 @@ export function buildComposePlan(spec: ComposeSpec, paths: ComposePaths): Compos
       current = `base_${format}`;
     }
 
-    const steps: string[] = ['setsar=1'];
-    if (captions.length) {
-      const assFile = textFile(
-        `captions-${format}.ass`,
-        toAss(captions, {
-          width,
-          height,
-          fontFamily,
-          bold: spec.fontMetrics?.bold ?? false,
-          fontSize: layout.captions.fontSize,
-          textColor: spec.brand.textColor,
-          boxColor: spec.brand.primaryColor,
-          boxOpacity: 0.8,
-          marginLeft: layout.captions.marginLeft,
-          marginRight: layout.captions.marginRight,
-          marginBottom: layout.captions.marginBottom,
-        }),
-      );
-      steps.push(filter('ass', { filename: assFile, fontsdir: fontsDir }));
-    }
-    const drawText = (file: string, block: TextPlacement, colors: TextColors, enable?: string) =>
-      filter('drawtext', {
-        fontfile: spec.brand.fontFile,
-        textfile: file,
-        expansion: 'none',
-        fontsize: block.fontSize,
-        fontcolor: ffmpegColor(colors.text),
-        line_spacing: Math.round(block.fontSize * LINE_SPACING),
-        box: 1,
-        boxcolor: ffmpegColor(colors.box, colors.boxOpacity),
-        boxborderw: block.border,
+    const textColors = {
+      textColor: spec.brand.textColor,
+      boxColor: spec.brand.primaryColor,
+      boxOpacity: 0.85,
+    };
+    const ctaColors = { textColor: accentText, boxColor: spec.brand.accentColor, boxOpacity: 1 };
+    const blocks: AssTextBlock[] = [];
+    const place = (
+      block: TextBlock & TextPlacement,
+      colors: Pick<AssTextBlock, 'textColor' | 'boxColor' | 'boxOpacity'>,
+      startMs: number,
+      endMs: number,
+    ) => {
+      if (block.lines.every((line) => line.trim() === '')) return;
+      blocks.push({
+        startMs,
+        endMs,
+        alignment: block.alignment,
         x: block.x,
         y: block.y,
-        enable,
+        border: block.border,
+        lines: block.runs.map((line) => line.map((run) => assRun(run, block.fontSize, fontFamily))),
+        ...colors,
       });
-    const headlineColors = { text: spec.brand.textColor, box: spec.brand.primaryColor, boxOpacity: 0.85 };
-    const ctaColors = { text: accentText, box: spec.brand.accentColor, boxOpacity: 1 };
-    const drawBlock = (
-      name: string,
-      block: TextBlock & TextPlacement,
-      colors: TextColors,
-      enable: string,
-    ) => {
-      if (block.centredText.trim() !== '') {
-        steps.push(drawText(textFile(`${name}-${format}.txt`, block.centredText), block, colors, enable));
-      }
     };
-    drawBlock('headline', layout.headline, headlineColors, beforeEndCard);
-    drawBlock('cta', layout.cta, ctaColors, beforeEndCard);
+    const endCardStartMs = durationMs - endCardMs;
+    place(layout.headline, textColors, 0, endCardStartMs);
+    place(layout.cta, ctaColors, 0, endCardStartMs);
+    place(layout.endCardCta, ctaColors, endCardStartMs, durationMs);
+    if (layout.aiLabel) {
+      place(layout.aiLabel, { textColor: '#FFFFFF', boxColor: '#000000', boxOpacity: 0.55 }, 0, durationMs);
+    }
     // The end card: the frame tinted towards the brand colour (a lookup table, far cheaper than a
-    // blended full-frame box), the call to action large in the middle.
-    steps.push(filter('lutyuv', { ...endCardTint, enable: onEndCard }));
-    drawBlock('end-cta', layout.endCardCta, ctaColors, onEndCard);
-    if (layout.aiLabel && aiLabelFile) {
-      steps.push(
-        drawText(aiLabelFile, layout.aiLabel, { text: '#FFFFFF', box: '#000000', boxOpacity: 0.55 }),
+    // blended full-frame box); the text drawn over it by libass, which shapes every script (HarfBuzz).
+    const steps: string[] = ['setsar=1', filter('lutyuv', { ...endCardTint, enable: onEndCard })];
+    if (captions.length || blocks.length) {
+      const assFile = textFile(
+        `text-${format}.ass`,
+        toAss(
+          captions,
+          {
+            width,
+            height,
+            fontFamily,
+            bold: spec.fontMetrics?.bold ?? false,
+            fontSize: layout.captions.fontSize,
+            textColor: spec.brand.textColor,
+            boxColor: spec.brand.primaryColor,
+            boxOpacity: 0.8,
+            marginLeft: layout.captions.marginLeft,
+            marginRight: layout.captions.marginRight,
+            marginBottom: layout.captions.marginBottom,
+          },
+          blocks,
+        ),
       );
+      steps.push(filter('ass', { filename: assFile, fontsdir: fontsDir }));
     }
 
     const logo = layout.logo;
@@ -562,6 +562,21 @@ function foregroundFilters(clip: BaseClipInfo, format: FormatId, fit: 'blurred-f
   return [filter('scale', { w: even(clip.width * scale), h: even(clip.height * scale) })];
 }
 
+/** ASS font size for a run at an em of emPx: libass scales a face's own line height to its size. */
+function assSize(font: FontMetrics | null, emPx: number): number {
+  return font ? (emPx * font.assHeight) / font.unitsPerEm : emPx * ESTIMATED_LINE_HEIGHT;
+}
+
+function assRun(run: TextRun, emPx: number, brandFamily: string): AssRun {
+  return {
+    text: run.text,
+    family: run.font?.family ?? brandFamily,
+    bold: run.font?.bold ?? true,
+    italic: run.font?.italic ?? false,
+    size: assSize(run.font, emPx),
+  };
+}
+
 function layoutFormat(
   format: FormatId,
   spec: ComposeSpec,
@@ -576,81 +591,98 @@ function layoutFormat(
   const top = safe.top;
   const bottom = height - safe.bottom;
   const safeWidth = right - left;
+  const centre = width / 2;
   const gap = Math.round(unit * 0.025);
   const metrics = spec.fontMetrics;
-  const lineHeight = (size: number) =>
-    metrics ? (size * (metrics.ascender - metrics.descender)) / metrics.unitsPerEm : size * 1.2;
+  const fallbacks = spec.fallbackFonts ?? [];
+  // libass stacks lines at the tallest face's line height, with no extra spacing.
   const blockHeight = (block: TextBlock) =>
-    block.lines.length * lineHeight(block.fontSize) +
-    (block.lines.length - 1) * Math.round(block.fontSize * LINE_SPACING);
+    block.runs.reduce(
+      (total, line) =>
+        total +
+        Math.max(assSize(metrics, block.fontSize), ...line.map((run) => assSize(run.font, block.fontSize))),
+      0,
+    );
+  const layout = (
+    text: string,
+    fontSize: number,
+    minFontSize: number,
+    maxLines: number,
+    border: number,
+    place: Omit<TextPlacement, 'border' | 'height'>,
+    maxWidth = safeWidth,
+  ): TextBlock & TextPlacement => {
+    const block = layoutTextBlock({
+      text,
+      maxWidth: maxWidth - 2 * border,
+      fontSize,
+      minFontSize,
+      maxLines,
+      metrics,
+      fallbacks,
+    });
+    return { ...block, ...place, border, height: blockHeight(block) };
+  };
 
   const logoBox = { width: Math.round(unit * 0.22), height: Math.round(unit * 0.09) };
   const aiSize = Math.round(unit * 0.026);
   const aiBorder = Math.round(aiSize * 0.35);
-  const aiHeight = lineHeight(aiSize) + 2 * aiBorder;
-  const topRow = Math.max(hasLogo ? logoBox.height : 0, aiLabel ? aiHeight : 0);
+  const aiBlock = aiLabel
+    ? layout(
+        aiLabel,
+        aiSize,
+        aiSize,
+        1,
+        aiBorder,
+        { alignment: 9, x: right - aiBorder, y: top + aiBorder },
+        safeWidth - (hasLogo ? logoBox.width + gap : 0),
+      )
+    : null;
+  const topRow = Math.max(hasLogo ? logoBox.height : 0, aiBlock ? aiBlock.height + 2 * aiBorder : 0);
 
   const headlineSize = Math.round(unit * 0.062);
   const headlineBorder = Math.round(headlineSize * 0.35);
-  const headline = layoutTextBlock({
-    text: spec.copy.headline,
-    maxWidth: safeWidth - 2 * headlineBorder,
-    fontSize: headlineSize,
-    minFontSize: Math.round(unit * 0.042),
-    maxLines: 3,
-    metrics,
+  const headline = layout(spec.copy.headline, headlineSize, Math.round(unit * 0.042), 3, headlineBorder, {
+    alignment: 8,
+    x: centre,
+    y: Math.round(top + (topRow ? topRow + gap : 0) + headlineBorder),
   });
 
   const ctaSize = Math.round(unit * 0.05);
   const ctaBorder = Math.round(ctaSize * 0.45);
-  const cta = layoutTextBlock({
-    text: spec.copy.cta,
-    maxWidth: safeWidth - 2 * ctaBorder,
-    fontSize: ctaSize,
-    minFontSize: Math.round(unit * 0.035),
-    maxLines: 2,
-    metrics,
+  const cta = layout(spec.copy.cta, ctaSize, Math.round(unit * 0.035), 2, ctaBorder, {
+    alignment: 2,
+    x: centre,
+    y: Math.round(bottom - ctaBorder),
   });
-  const ctaHeight = blockHeight(cta) + 2 * ctaBorder;
 
   const endSize = Math.round(unit * 0.085);
   const endBorder = Math.round(endSize * 0.4);
-  const endCardCta = layoutTextBlock({
-    text: spec.copy.cta,
-    maxWidth: safeWidth - 2 * endBorder,
-    fontSize: endSize,
-    minFontSize: Math.round(unit * 0.05),
-    maxLines: 3,
-    metrics,
-  });
   const safeMiddle = Math.round((top + bottom) / 2);
+  const endCardCta = layout(spec.copy.cta, endSize, Math.round(unit * 0.05), 3, endBorder, {
+    alignment: 8,
+    x: centre,
+    y: safeMiddle + gap + endBorder,
+  });
 
-  const centred = '(w-text_w)/2';
   return {
     format,
     width,
     height,
     fit: chooseFit(spec.clip, format),
     safe,
-    headline: {
-      ...headline,
-      border: headlineBorder,
-      x: centred,
-      y: String(Math.round(top + (topRow ? topRow + gap : 0) + headlineBorder)),
-    },
-    cta: { ...cta, border: ctaBorder, x: centred, y: `${Math.round(bottom - ctaBorder)}-text_h` },
-    endCardCta: { ...endCardCta, border: endBorder, x: centred, y: String(safeMiddle + gap + endBorder) },
+    headline,
+    cta,
+    endCardCta,
     captions: {
       fontSize: Math.round(unit * 0.042),
-      marginBottom: Math.round(safe.bottom + ctaHeight + gap),
+      marginBottom: Math.round(safe.bottom + cta.height + 2 * ctaBorder + gap),
       marginLeft: left + gap,
       marginRight: safe.right + gap,
     },
     logo: hasLogo
       ? { x: left, y: top, maxWidth: logoBox.width, maxHeight: logoBox.height, endY: safeMiddle - gap }
       : null,
-    aiLabel: aiLabel
-      ? { fontSize: aiSize, border: aiBorder, x: `${right - aiBorder}-text_w`, y: String(top + aiBorder) }
-      : null,
+    aiLabel: aiBlock,
   };
 }

@@ -7,6 +7,7 @@ import { ComposeInput, Ffmpeg } from './ffmpeg';
 import { MediaError } from './errors';
 import { checkRender, FORMAT_IDS, FORMATS } from './platforms';
 import { audioStream, videoStream } from './probe';
+import { SystemFonts } from './system-fonts';
 
 const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
 const HEADLINE = `Summer sale: 50% off, it's "everything" — C:\\boards, [today]; {only}`;
@@ -275,6 +276,74 @@ describe('Ffmpeg.compose', () => {
       message: expect.stringMatching(/^brand font clip\.mp4 is not usable/),
     });
   });
+});
+
+describe('Ffmpeg.compose in scripts the brand font lacks', () => {
+  /** The frame at 0.3 s of a 1 s square render with this headline, as 8-bit grey. */
+  async function headlineFrame(
+    headline: string,
+    media = ffmpeg,
+  ): Promise<{ pixels: Buffer; warnings: string[] }> {
+    const outDir = path.join(dir, `script-${Math.random().toString(36).slice(2)}`);
+    const result = await media.compose(
+      input({
+        copy: { headline, cta: '' },
+        captions: [],
+        formats: ['1x1'],
+        durationMs: 1000,
+        aiLabel: false,
+        brand: { ...input().brand, logoFile: null, musicFile: null },
+        encoder: { preset: 'ultrafast' },
+      }),
+      outDir,
+    );
+    const frame = path.join(outDir, 'frame.gray');
+    await media.run([
+      '-ss',
+      '0.3',
+      '-i',
+      result.renders[0].video,
+      '-frames:v',
+      '1',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'gray',
+      frame,
+    ]);
+    return { pixels: await fs.readFile(frame), warnings: result.warnings };
+  }
+  const difference = (a: Buffer, b: Buffer) => {
+    let total = 0;
+    for (let index = 0; index < a.length; index++) total += Math.abs(a[index] - b[index]);
+    return total / a.length;
+  };
+
+  // Pairs of words with as many code points each: drawn as empty boxes, the two look the same.
+  it.each([
+    ['Thai', 'ลดราคา', 'วันนี้'],
+    ['Hindi', 'खरीदें', 'हिन्दी'],
+    ['emoji', 'Sale 🎉🌊', 'Sale 🏄👍'],
+  ])(
+    'draws %s from a font that has its glyphs, not boxes',
+    async (_script, first, second) => {
+      const [a, b] = [await headlineFrame(first), await headlineFrame(second)];
+      expect([a.warnings, b.warnings]).toEqual([[], []]);
+      expect(difference(a.pixels, b.pixels)).toBeGreaterThan(0.2);
+    },
+    60_000,
+  );
+
+  it('says what to install when it cannot look up a font for them, and still renders', async () => {
+    const withoutFontconfig = new Ffmpeg({
+      systemFonts: new SystemFonts({ fcMatchPath: path.join(dir, 'no-fc-match') }),
+    });
+    const { pixels, warnings } = await headlineFrame('ลดราคา', withoutFontconfig);
+    expect(pixels.length).toBe(1080 * 1080);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('"ล" (U+0E25)');
+    expect(warnings[0]).toContain('install fontconfig and fonts-noto-core');
+  }, 60_000);
 });
 
 describe('Ffmpeg.run', () => {

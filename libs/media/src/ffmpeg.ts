@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -18,6 +18,8 @@ import { checkRender, FormatId, RenderViolation } from './platforms';
 import { parseProbeJson, ProbeResult, videoStream } from './probe';
 import { proceduralClipArgs, ProceduralClipRequest } from './procedural';
 import { createProgressReader } from './progress';
+import { SystemFonts } from './system-fonts';
+import { missingCodePoints } from './text-layout';
 
 export interface FfmpegOptions {
   ffmpegPath?: string;
@@ -28,6 +30,8 @@ export interface FfmpegOptions {
   killGraceMs?: number;
   /** How much of the end of stderr is kept for error messages. */
   stderrTailBytes?: number;
+  /** Where fallback fonts come from, for text the brand font has no glyphs for. */
+  systemFonts?: SystemFonts;
 }
 
 export interface RunOptions {
@@ -70,6 +74,8 @@ export interface ComposeResult {
   renders: ComposedRender[];
   /** Sidecar caption files (the same for every format), or null without captions. */
   captions: { vtt: string; srt: string } | null;
+  /** Problems the viewer would see but that do not stop the render (e.g. no font for a script). */
+  warnings: string[];
 }
 
 export interface Mp4Atom {
@@ -89,10 +95,15 @@ const DEFAULTS = {
 /** Runs ffmpeg and ffprobe: argument arrays, progress, deadlines, cancellation, readable failures. */
 @Injectable()
 export class Ffmpeg {
-  private readonly options: Required<FfmpegOptions>;
+  private readonly options: Required<Omit<FfmpegOptions, 'systemFonts'>>;
+  private readonly systemFonts: SystemFonts;
+
+  private readonly logger = new Logger('Ffmpeg');
 
   constructor(options: FfmpegOptions = {}) {
-    this.options = { ...DEFAULTS, ...options };
+    const { systemFonts, ...rest } = options;
+    this.options = { ...DEFAULTS, ...rest };
+    this.systemFonts = systemFonts ?? new SystemFonts();
   }
 
   /** Runs ffmpeg with the given arguments (global quiet/overwrite flags and -progress are added here). */
@@ -201,6 +212,18 @@ export class Ffmpeg {
       throw new MediaError('invalid_input', `base clip ${path.basename(input.clipPath)} has no duration`);
     }
     const fontMetrics = await this.readFont(input.brand.fontFile);
+    const drawn = [input.copy.headline, input.copy.cta, input.aiLabel || ''].join(' ');
+    const missing = missingCodePoints(drawn, [fontMetrics]);
+    const warnings: string[] = [];
+    let fallbackFonts: FontMetrics[] = [];
+    if (missing.length) {
+      const found = await this.systemFonts.fallbacksFor(missing, fontMetrics);
+      fallbackFonts = found.fonts;
+      if (found.problem) {
+        warnings.push(found.problem);
+        this.logger.warn(`brand font ${fontMetrics.family}: ${found.problem}`);
+      }
+    }
     if (input.brand.logoFile) await this.assertReadableFile(input.brand.logoFile, 'brand logo');
     if (input.brand.musicFile) await this.assertReadableFile(input.brand.musicFile, 'brand music');
 
@@ -219,6 +242,7 @@ export class Ffmpeg {
             hasAudio: clip.streams.some((stream) => stream.codecType === 'audio'),
           },
           fontMetrics,
+          fallbackFonts,
         },
         { workDir, outDir },
       );
@@ -247,7 +271,7 @@ export class Ffmpeg {
         await fs.writeFile(captions.vtt, toWebVtt(input.captions), 'utf8');
         await fs.writeFile(captions.srt, toSrt(input.captions), 'utf8');
       }
-      return { durationMs: plan.durationMs, elapsedMs: Date.now() - started, renders, captions };
+      return { durationMs: plan.durationMs, elapsedMs: Date.now() - started, renders, captions, warnings };
     } finally {
       await fs.rm(workDir, { recursive: true, force: true });
     }

@@ -10,3 +10,4 @@ export * from './disclosure';
 export * from './procedural';
 export * from './progress';
 export * from './ffmpeg';
+export * from './system-fonts';
