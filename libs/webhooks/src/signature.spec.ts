@@ -1,3 +1,4 @@
+import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { generateWebhookSecret, signWebhook, verifyWebhook, webhookHeaders } from './signature';
 
 // The Standard Webhooks specification's published test vector: matching it means any of that
@@ -74,5 +75,42 @@ describe('Standard Webhooks signatures', () => {
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
     expect(Buffer.from(secret.slice(6), 'base64')).toHaveLength(24);
     expect(generateWebhookSecret()).not.toBe(secret);
+  });
+});
+
+describe("against the standardwebhooks package (the specification authors' receiver library)", () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  const RAW = { jsonParse: false };
+  const bodies = ['{"type":"variant.ready","data":{"id":"0b9f"}}', '', 'ünïcödé ✓ \n {"a":[1,2]}'];
+
+  it('verifies what our signer sends, with our secrets, and refuses it tampered or late', () => {
+    for (const secret of [SECRET, generateWebhookSecret()]) {
+      const receiver = new Webhook(secret);
+      for (const body of bodies) {
+        const headers = webhookHeaders(secret, `msg_${Math.random().toString(36).slice(2)}`, now(), body);
+        expect(() => receiver.verify(body, headers, RAW)).not.toThrow();
+        expect(() => receiver.verify(`${body} `, headers, RAW)).toThrow(WebhookVerificationError);
+        const late = webhookHeaders(secret, headers['webhook-id'], now() - 10 * 60, body);
+        expect(() => receiver.verify(body, late, RAW)).toThrow(WebhookVerificationError);
+      }
+    }
+  });
+
+  it("signs as the package signs, and our receiver check accepts the package's signatures", () => {
+    const secret = generateWebhookSecret();
+    const sender = new Webhook(secret);
+    for (const body of bodies) {
+      const timestamp = now();
+      const signature = sender.sign(ID, new Date(timestamp * 1000), body);
+      expect(signWebhook(secret, ID, timestamp, body)).toBe(signature);
+      const headers = {
+        'webhook-id': ID,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signature,
+      };
+      expect(verifyWebhook(secret, body, headers)).toBe(true);
+      expect(verifyWebhook(generateWebhookSecret(), body, headers)).toBe(false);
+    }
+    expect(new Webhook(SECRET).sign(ID, new Date(TIMESTAMP * 1000), BODY)).toBe(SIGNATURE);
   });
 });
