@@ -110,14 +110,7 @@ describe('layoutTextBlock with real fonts', () => {
   });
 
   it('names what no font can draw', () => {
-    const block = layoutTextBlock({
-      text: 'ลดราคา sale',
-      maxWidth: 1000,
-      fontSize: 60,
-      minFontSize: 60,
-      maxLines: 1,
-      metrics: bold,
-    });
+    const block = layout('ลดราคา sale', { maxWidth: 1000, maxLines: 1, fallbacks: [] });
     expect(block.missing).toEqual([...new Set(graphemes('ลดราคา'))]);
   });
 
@@ -145,14 +138,7 @@ describe('layoutTextBlock with real fonts', () => {
   });
 
   it('breaks Japanese between characters without measuring a font', () => {
-    const block = layoutTextBlock({
-      text: '今日だけの特別セール開催中です',
-      maxWidth: 300,
-      fontSize: 60,
-      minFontSize: 60,
-      maxLines: 5,
-      metrics: null,
-    });
+    const block = layout('今日だけの特別セール開催中です', { maxWidth: 300, maxLines: 5, metrics: null });
     expect(block.lines.length).toBeGreaterThan(1);
     expect(block.lines.join('')).toBe('今日だけの特別セール開催中です');
   });
