@@ -1,3 +1,5 @@
+import createClient, { type Client, type Middleware } from 'openapi-fetch';
+import type { paths } from './openapi';
 import { SseParser } from './sse';
 
 /** An error answer of the API (RFC 9457 problem+json), or a network failure (status 0). */
@@ -13,17 +15,15 @@ export class ApiError extends Error {
   }
 }
 
-export interface RequestOptions {
-  method?: string;
-  body?: unknown;
-  accept?: string;
-  signal?: AbortSignal;
-}
-
 export interface Download {
   blob: Blob;
   filename: string;
 }
+
+export type ApiClient = Client<paths>;
+
+/** What a call through the client resolves to (its body is typed from types.ts: see Api.json). */
+type Answer = Promise<{ data?: unknown; response: Response }>;
 
 async function problemOf(response: Response): Promise<ApiError> {
   try {
@@ -39,88 +39,81 @@ async function problemOf(response: Response): Promise<ApiError> {
   }
 }
 
-/** The console's only door to the API: same origin, `Authorization: Bearer <key>` on every call. */
-export class Api {
-  constructor(
-    private readonly key: string,
-    /** Called when the API refuses the key (401), e.g. after it was revoked. */
-    private readonly onUnauthorized: () => void = () => undefined,
-  ) {}
-
-  private async send(path: string, options: RequestOptions = {}): Promise<Response> {
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${this.key}`,
-      accept: options.accept ?? 'application/json',
-    };
-    let body: string | undefined;
-    if (options.body !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(options.body);
-    }
-    let response: Response;
-    try {
-      response = await fetch(path, {
-        method: options.method ?? 'GET',
-        headers,
-        body,
-        signal: options.signal,
-      });
-    } catch (error) {
-      if ((error as Error).name === 'AbortError') throw error;
-      throw new ApiError(0, 'network', 'The API could not be reached. Check your connection and try again.');
-    }
-    if (!response.ok) {
+/** `Authorization: Bearer <key>` on every call; an error answer or a lost network becomes an ApiError. */
+function authorised(key: string, onUnauthorized: () => void): Middleware {
+  return {
+    onRequest({ request }) {
+      request.headers.set('authorization', `Bearer ${key}`);
+      if (!request.headers.has('accept')) request.headers.set('accept', 'application/json');
+      return request;
+    },
+    async onResponse({ response }) {
+      if (response.ok) return undefined;
       const error = await problemOf(response);
-      if (response.status === 401) this.onUnauthorized();
+      if (response.status === 401) onUnauthorized();
       throw error;
-    }
-    return response;
+    },
+    onError({ error }) {
+      if ((error as Error).name === 'AbortError') return error as Error;
+      return new ApiError(0, 'network', 'The API could not be reached. Check your connection and try again.');
+    },
+  };
+}
+
+/**
+ * The console's only door to the API: same origin, through an openapi-fetch client typed by the
+ * types openapi-typescript generates from openapi.json (`npm run openapi:console`), so a path, a path
+ * or query parameter or a request body that drifts from the API fails the console's build.
+ */
+export class Api {
+  readonly client: ApiClient;
+
+  constructor(
+    key: string,
+    /** Called when the API refuses the key (401), e.g. after it was revoked. */
+    onUnauthorized: () => void = () => undefined,
+  ) {
+    this.client = createClient<paths>({ baseUrl: globalThis.location?.origin ?? '' });
+    this.client.use(authorised(key, onUnauthorized));
   }
 
-  async json<T>(path: string, options: RequestOptions = {}): Promise<T> {
-    return (await (await this.send(path, options)).json()) as T;
+  /**
+   * The JSON body of a successful answer. openapi.json declares no response schemas yet, so the body's
+   * type is named by the caller from types.ts.
+   */
+  async json<T>(answer: Answer): Promise<T> {
+    return (await answer).data as T;
   }
 
-  /** Every item of a cursor-paginated list. */
-  async all<T>(path: string, signal?: AbortSignal, limit = 500): Promise<T[]> {
+  /** Every item of a cursor-paginated list, one page per call of `page`. */
+  async all<T>(page: (query: { limit: number; cursor?: string }) => Answer, limit = 500): Promise<T[]> {
     const items: T[] = [];
-    let cursor: string | null = null;
-    const separator = path.includes('?') ? '&' : '?';
+    let cursor: string | undefined;
     do {
-      const query: string = `limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-      const page: { items: T[]; nextCursor: string | null } = await this.json(`${path}${separator}${query}`, {
-        signal,
-      });
-      items.push(...page.items);
-      cursor = page.nextCursor;
+      const next: { items: T[]; nextCursor: string | null } = await this.json(page({ limit, cursor }));
+      items.push(...next.items);
+      cursor = next.nextCursor ?? undefined;
     } while (cursor);
     return items;
   }
 
-  /** A file answer, named as the API's Content-Disposition says (or `fallback`). */
-  async download(path: string, accept: string, fallback: string): Promise<Download> {
-    const response = await this.send(path, { accept });
+  /** A file answer (asked for with `parseAs: 'blob'`), named as its Content-Disposition says (or `fallback`). */
+  async download(answer: Answer, fallback: string): Promise<Download> {
+    const { data, response } = await answer;
     const disposition = response.headers.get('content-disposition') ?? '';
     const filename = /filename="?([^";]+)"?/i.exec(disposition)?.[1] ?? fallback;
-    return { blob: await response.blob(), filename };
-  }
-
-  async blob(path: string, accept: string, signal?: AbortSignal): Promise<Blob> {
-    return (await this.send(path, { accept, signal })).blob();
+    return { blob: data as Blob, filename };
   }
 
   /**
-   * Reads a server-sent event stream with fetch (EventSource cannot send the Authorization header),
-   * calling `onMessage` for each message until the server ends the stream or `signal` aborts.
+   * Reads a server-sent event stream (asked for with `parseAs: 'stream'`; EventSource cannot send the
+   * Authorization header), calling `onMessage` for each message until the server ends the stream or the
+   * request's signal aborts.
    */
-  async stream(
-    path: string,
-    onMessage: (event: string, data: string) => void,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const response = await this.send(path, { accept: 'text/event-stream', signal });
-    if (!response.body) return;
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  async stream(answer: Answer, onMessage: (event: string, data: string) => void): Promise<void> {
+    const body = (await answer).data as ReadableStream<Uint8Array<ArrayBuffer>> | undefined;
+    if (!body) return;
+    const reader = body.pipeThrough(new TextDecoderStream()).getReader();
     const parser = new SseParser();
     try {
       for (;;) {

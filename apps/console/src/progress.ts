@@ -67,11 +67,15 @@ export async function followProgress(
   while (!signal.aborted) {
     try {
       await api.stream(
-        `/v1/campaigns/${campaignId}/progress/stream`,
+        api.client.GET('/v1/campaigns/{id}/progress/stream', {
+          params: { path: { id: campaignId } },
+          headers: { accept: 'text/event-stream' },
+          parseAs: 'stream',
+          signal,
+        }),
         (event, data) => {
           if (event === 'progress') onProgress(JSON.parse(data) as CampaignProgress);
         },
-        signal,
       );
       return;
     } catch (error) {

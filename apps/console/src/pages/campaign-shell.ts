@@ -32,9 +32,11 @@ export interface CampaignData {
 export async function campaignShell(context: PageContext, active: CampaignTab): Promise<CampaignData> {
   const { api, main, params, signal } = context;
   const [campaign, variants, segmentList] = await Promise.all([
-    api.json<Campaign>(`/v1/campaigns/${encodeURIComponent(params.id)}`, { signal }),
-    api.all<Variant>(`/v1/campaigns/${encodeURIComponent(params.id)}/variants`, signal),
-    api.all<Segment>('/v1/segments', signal),
+    api.json<Campaign>(api.client.GET('/v1/campaigns/{id}', { params: { path: { id: params.id } }, signal })),
+    api.all<Variant>((query) =>
+      api.client.GET('/v1/campaigns/{id}/variants', { params: { path: { id: params.id }, query }, signal }),
+    ),
+    api.all<Segment>((query) => api.client.GET('/v1/segments', { params: { query }, signal })),
   ]);
   const segments = new Map(segmentList.map((segment) => [segment.id, segment]));
   const segmentsByKey = new Map(segmentList.map((segment) => [segment.key, segment]));

@@ -33,7 +33,11 @@ function row(context: PageContext, campaign: Campaign): HTMLTableRowElement {
 
 export async function campaignsPage(context: PageContext): Promise<void> {
   const { api, main, signal } = context;
-  const first = await api.json<Page<Campaign>>('/v1/campaigns?limit=50', { signal });
+  const list = (cursor?: string) =>
+    api.json<Page<Campaign>>(
+      api.client.GET('/v1/campaigns', { params: { query: { limit: 50, cursor } }, signal }),
+    );
+  const first = await list();
   const body = h(
     'tbody',
     {},
@@ -47,10 +51,7 @@ export async function campaignsPage(context: PageContext): Promise<void> {
     more.disabled = true;
     moreError.textContent = '';
     try {
-      const page = await api.json<Page<Campaign>>(
-        `/v1/campaigns?limit=50&cursor=${encodeURIComponent(cursor)}`,
-        { signal },
-      );
+      const page = await list(cursor);
       body.append(...page.items.map((campaign) => row(context, campaign)));
       cursor = page.nextCursor;
       more.hidden = !cursor;

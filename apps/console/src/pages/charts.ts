@@ -53,20 +53,31 @@ export async function chartsPage(context: PageContext): Promise<void> {
   const data = await campaignShell(context, 'charts');
   const { api, signal } = context;
   const { campaign, info, body } = data;
-  const base = `/v1/campaigns/${campaign.id}`;
+  const path = { id: campaign.id };
   const initialMetric = (RATE_METRICS as readonly string[]).includes(context.query.get('metric') ?? '')
     ? (context.query.get('metric') as RateMetric)
     : 'ctr';
   const firstSegment = campaign.segmentIds.map((id) => data.segments.get(id)?.key).find((key) => key);
   const rateQuery = { metric: initialMetric, segment: firstSegment ?? '' };
-  const timeseriesPath = () =>
-    `${base}/timeseries?metric=${rateQuery.metric}&bucket=hour` +
-    (rateQuery.segment ? `&segment=${encodeURIComponent(rateQuery.segment)}` : '');
+  const timeseries = () =>
+    api.json<Timeseries>(
+      api.client.GET('/v1/campaigns/{id}/timeseries', {
+        params: {
+          path,
+          query: { metric: rateQuery.metric, bucket: 'hour', segment: rateQuery.segment || undefined },
+        },
+        signal,
+      }),
+    );
   replaceChildren(body, h('p', { class: 'loading', role: 'status' }, 'Loading charts…'));
   const [report, allocations, series] = await Promise.all([
-    api.json<CampaignReport>(`${base}/report?by=variant`, { signal }),
-    api.json<AllocationHistory>(`${base}/allocations`, { signal }),
-    api.json<Timeseries>(timeseriesPath(), { signal }),
+    api.json<CampaignReport>(
+      api.client.GET('/v1/campaigns/{id}/report', { params: { path, query: { by: 'variant' } }, signal }),
+    ),
+    api.json<AllocationHistory>(
+      api.client.GET('/v1/campaigns/{id}/allocations', { params: { path }, signal }),
+    ),
+    timeseries(),
   ]);
 
   const totals = report.totals;
@@ -123,7 +134,7 @@ export async function chartsPage(context: PageContext): Promise<void> {
     rateError.textContent = '';
     let next: Timeseries;
     try {
-      next = await api.json<Timeseries>(timeseriesPath(), { signal });
+      next = await timeseries();
     } catch (error) {
       if (request === rateRequest && !signal.aborted) rateError.textContent = messageOf(error);
       return;

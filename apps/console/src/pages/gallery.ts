@@ -42,7 +42,14 @@ function renderFigure(api: Api, render: VariantRender, locale: string, signal: A
     'loadedmetadata',
     async () => {
       try {
-        const captions = await api.blob(`/v1/renders/${render.id}/captions`, 'text/vtt', signal);
+        const captions = await api.json<Blob>(
+          api.client.GET('/v1/renders/{id}/captions', {
+            params: { path: { id: render.id } },
+            headers: { accept: 'text/vtt' },
+            parseAs: 'blob',
+            signal,
+          }),
+        );
         const src = URL.createObjectURL(captions);
         signal.addEventListener('abort', () => URL.revokeObjectURL(src), { once: true });
         video.append(h('track', { kind: 'captions', srclang: locale, label: `Captions (${locale})`, src }));
@@ -84,10 +91,12 @@ function variantCard(
     error.textContent = '';
     for (const button of actions.querySelectorAll('button')) button.disabled = true;
     try {
-      variant = await api.json<Variant>(`/v1/variants/${variant.id}/${action}`, {
-        method: 'POST',
-        body: body ?? {},
-      });
+      const params = { path: { id: variant.id } };
+      variant = await api.json<Variant>(
+        action === 'approve'
+          ? api.client.POST('/v1/variants/{id}/approve', { params })
+          : api.client.POST('/v1/variants/{id}/reject', { params, body: body ?? { reason: '' } }),
+      );
       rejectForm.hidden = true;
       refresh();
       onChange(variant);

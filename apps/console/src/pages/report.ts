@@ -191,7 +191,7 @@ export async function reportPage(context: PageContext): Promise<void> {
   const segmentName = (key: string) => data.segmentsByKey.get(key)?.name ?? key;
   let by = (GROUPINGS.find((g) => g.value === context.query.get('by'))?.value ??
     'variant,segment') as ReportGrouping;
-  const path = () => `/v1/campaigns/${campaign.id}/report?by=${encodeURIComponent(by)}`;
+  const params = () => ({ path: { id: campaign.id }, query: { by } });
 
   const tableSlot = h('div', { class: 'panel table-scroll', id: 'report-table' });
   const notes = h('div', { class: 'report-notes' });
@@ -200,7 +200,9 @@ export async function reportPage(context: PageContext): Promise<void> {
   let latest = 0;
   const draw = async () => {
     const request = ++latest;
-    const report = await api.json<CampaignReport>(path(), { signal });
+    const report = await api.json<CampaignReport>(
+      api.client.GET('/v1/campaigns/{id}/report', { params: params(), signal }),
+    );
     if (request !== latest) return; // a later grouping is on its way
     const visible = columns(report.objective, info, segmentName).filter(
       (column) => !column.when || column.when(report.by),
@@ -228,7 +230,12 @@ export async function reportPage(context: PageContext): Promise<void> {
     status.textContent = '';
     download.disabled = true;
     try {
-      saveFile(await api.download(path(), 'text/csv', `report-${campaign.id}.csv`));
+      const csv = api.client.GET('/v1/campaigns/{id}/report', {
+        params: params(),
+        headers: { accept: 'text/csv' },
+        parseAs: 'blob',
+      });
+      saveFile(await api.download(csv, `report-${campaign.id}.csv`));
       announce('Report downloaded as CSV.');
     } catch (error) {
       status.textContent = messageOf(error);

@@ -9,7 +9,8 @@ const KEY_PATTERN = /^adl_[A-Za-z0-9]{20,64}$/;
 /** Checks a key by listing one campaign: a 401 is a bad key, a 403 a role the console cannot use. */
 async function verify(key: string): Promise<string | undefined> {
   try {
-    await new Api(key).json('/v1/campaigns?limit=1');
+    const api = new Api(key);
+    await api.json(api.client.GET('/v1/campaigns', { params: { query: { limit: 1 } } }));
     return undefined;
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
