@@ -1,11 +1,18 @@
-/** The shapes of the API responses the console reads (see libs/campaigns, libs/planner, libs/reports). */
+/**
+ * The shapes of the API responses the console reads (see libs/campaigns, libs/planner, libs/reports).
+ * openapi.json declares the API's parameters but not yet its response bodies: what it does declare is
+ * taken from the generated openapi.d.ts, the rest is written here.
+ */
+import type { operations } from './openapi';
+
+type QueryOf<Operation extends keyof operations> = NonNullable<operations[Operation]['parameters']['query']>;
 
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
 
-export type CampaignStatus = 'draft' | 'generating' | 'review' | 'live' | 'paused' | 'archived';
+export type CampaignStatus = NonNullable<QueryOf<'CampaignsController_list'>['status']>;
 export type Objective = 'ctr' | 'vtr' | 'cvr';
 
 export interface Campaign {
@@ -30,16 +37,7 @@ export interface Segment {
   locales: string[];
 }
 
-export type VariantState =
-  | 'queued'
-  | 'generating'
-  | 'composing'
-  | 'ready'
-  | 'failed'
-  | 'approved'
-  | 'rejected'
-  | 'paused'
-  | 'cancelled';
+export type VariantState = NonNullable<QueryOf<'CampaignsController_variantsOf'>['state']>;
 
 export interface VariantRender {
   id: string;

@@ -298,19 +298,8 @@ describe('Ffmpeg.compose in scripts the brand font lacks', () => {
       outDir,
     );
     const frame = path.join(outDir, 'frame.gray');
-    await media.run([
-      '-ss',
-      '0.3',
-      '-i',
-      result.renders[0].video,
-      '-frames:v',
-      '1',
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'gray',
-      frame,
-    ]);
+    const grey = ['-f', 'rawvideo', '-pix_fmt', 'gray'];
+    await media.run(['-ss', '0.3', '-i', result.renders[0].video, '-frames:v', '1', ...grey, frame]);
     return { pixels: await fs.readFile(frame), warnings: result.warnings };
   }
   const difference = (a: Buffer, b: Buffer) => {
