@@ -950,11 +950,8 @@ export interface components {
       }[];
       segmentIds: string[];
       formats: ('9x16' | '1x1' | '16x9' | '4x5')[];
-      /**
-       * @default procedural
-       * @enum {string}
-       */
-      generator: 'procedural' | 'openai-videos' | 'comfyui';
+      /** @default procedural */
+      generator: string | string[];
       /** @default  */
       model: string;
       /** @default 8000 */
@@ -962,6 +959,7 @@ export interface components {
       budget: {
         maxVariants: number;
         maxGenerationSeconds: number;
+        maxCost?: number | null;
       };
       /** Format: uri */
       landingUrl: string;
@@ -982,13 +980,13 @@ export interface components {
       }[];
       segmentIds?: string[];
       formats?: ('9x16' | '1x1' | '16x9' | '4x5')[];
-      /** @enum {string} */
-      generator?: 'procedural' | 'openai-videos' | 'comfyui';
+      generator?: string | string[];
       model?: string;
       durationMs?: number;
       budget?: {
         maxVariants: number;
         maxGenerationSeconds: number;
+        maxCost?: number | null;
       };
       /** Format: uri */
       landingUrl?: string;
