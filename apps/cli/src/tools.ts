@@ -33,6 +33,13 @@ export const SYSTEM_PACKAGES: readonly SystemPackage[] = [
     brew: 'font-noto-sans',
     present: () => fs.existsSync('/usr/share/fonts/truetype/noto'),
   },
+  {
+    // Black-and-white emoji glyphs for headlines and captions (libass draws no colour fonts).
+    debian: 'fonts-symbola',
+    brew: 'font-symbola',
+    present: () => fs.existsSync('/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf'),
+  },
+  { debian: 'fontconfig', brew: 'fontconfig', present: () => has('fc-match') },
   { debian: 'redis-server', brew: 'redis', present: () => has('redis-server'), embeddedRedisOnly: true },
   { debian: 'libxml2-utils', brew: 'libxml2', present: () => has('xmllint'), testsOnly: true },
   { debian: 'chromium', brew: 'chromium', present: () => has('chromium'), testsOnly: true },
