@@ -5,18 +5,10 @@ import { assertIfMatch, etagOf } from '@adloom/http';
 import { ObjectStore } from '@adloom/storage';
 import { BrandKitRow, BrandKitsRepository } from './brand-kits.repository';
 import { CampaignError } from './campaigns.errors';
-import {
-  LOGO_MAX_BYTES,
-  LOGO_TYPES,
-  MUSIC_MAX_BYTES,
-  MUSIC_TYPES,
-  MediaKind,
-  mediaTypeOf,
-  sniffAudio,
-  sniffImage,
-} from './media-types';
+import { LOGO_MAX_BYTES, LOGO_TYPES, MUSIC_MAX_BYTES, MUSIC_TYPES, mediaTypeOf } from './media-types';
 import type { BrandKitData } from './render';
 import { CreateBrandKit, UpdateBrandKit } from './schemas';
+import { DecodedMedia, UploadDecoder } from './upload-decoder';
 
 export interface StoredMediaView {
   key: string;
@@ -71,6 +63,7 @@ export class BrandKitsService {
     private readonly db: Db,
     private readonly kits: BrandKitsRepository,
     private readonly store: ObjectStore,
+    private readonly decoder: UploadDecoder,
     @Inject(CONFIG) private readonly config: AdloomConfig,
   ) {}
 
@@ -110,25 +103,26 @@ export class BrandKitsService {
     return { view: await this.view(row), etag: brandKitEtag(row) };
   }
 
-  /** Stores a PNG or JPEG logo (≤ 2 MB, checked by its bytes) at brand/<workspace>/<kit>/logo.png|jpg. */
+  /**
+   * Stores a PNG or JPEG logo (≤ 2 MB, ≤ 4096×4096 and 20 megapixels), decoded and written again as a
+   * PNG at brand/<workspace>/<kit>/logo.png.
+   */
   putLogo(workspaceId: string, id: string, contentType: string | undefined, body: unknown) {
     return this.putMedia(workspaceId, id, contentType, body, {
       what: 'logo',
       types: LOGO_TYPES,
       maxBytes: LOGO_MAX_BYTES,
-      sniff: sniffImage,
-      described: 'a PNG or JPEG image',
+      decode: (bytes) => this.decoder.logo(bytes),
     });
   }
 
-  /** Stores an MP3, M4A or WAV music bed (≤ 10 MB, checked by its bytes). */
+  /** Stores an MP3, M4A or WAV music bed (≤ 10 MB, ≤ 10 minutes), decoded and encoded again in its format. */
   putMusic(workspaceId: string, id: string, contentType: string | undefined, body: unknown) {
     return this.putMedia(workspaceId, id, contentType, body, {
       what: 'music',
       types: MUSIC_TYPES,
       maxBytes: MUSIC_MAX_BYTES,
-      sniff: sniffAudio,
-      described: 'MP3, M4A or WAV audio',
+      decode: (bytes) => this.decoder.music(bytes),
     });
   }
 
@@ -141,8 +135,7 @@ export class BrandKitsService {
       what: 'logo' | 'music';
       types: readonly string[];
       maxBytes: number;
-      sniff: (bytes: Buffer) => MediaKind | undefined;
-      described: string;
+      decode: (bytes: Buffer) => Promise<DecodedMedia>;
     },
   ) {
     const current = await this.require(workspaceId, id);
@@ -161,12 +154,10 @@ export class BrandKitsService {
         { field: 'body', bytes: body.length, limit: rule.maxBytes },
       );
     }
-    const kind = rule.sniff(body);
-    if (!kind) {
-      throw new CampaignError('invalid_media', `The body is not ${rule.described}.`, { field: 'body' });
-    }
+    // Decoded in full before anything is stored: a refused upload leaves no trace.
+    const { bytes, kind } = await rule.decode(body);
     const key = `brand/${workspaceId}/${id}/${rule.what}.${kind.extension}`;
-    await this.store.put(key, body, { contentType: kind.contentType });
+    await this.store.put(key, bytes, { contentType: kind.contentType });
     const previous = rule.what === 'logo' ? current.logo_key : current.music_key;
     const row = await this.kits.setMedia(
       workspaceId,

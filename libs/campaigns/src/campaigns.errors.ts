@@ -15,6 +15,7 @@ export const CampaignError = defineErrors('CampaignError', {
   campaign_locked: 409,
   invalid_csv: 400,
   invalid_media: 415,
+  undecodable_media: 422,
   media_too_large: 413,
   locale_not_in_segment: 422,
   attributes_too_large: 413,

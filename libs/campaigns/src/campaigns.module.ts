@@ -19,6 +19,9 @@ import { TemplatesService } from './templates.service';
 import { VariantsController } from './variants.controller';
 import { VariantsRepository } from './variants.repository';
 import { VariantsService } from './variants.service';
+import { UploadDecoder } from './upload-decoder';
+import { AdloomConfig, CONFIG } from '@adloom/config';
+import { Ffmpeg } from '@adloom/media';
 
 /** Brand kits, templates and versions, segments, campaigns, variant review, content policy. */
 @Module({
@@ -42,6 +45,13 @@ import { VariantsService } from './variants.service';
     VariantsRepository,
     VariantsService,
     ContentPolicyService,
+    UploadDecoder,
+    {
+      provide: Ffmpeg,
+      inject: [CONFIG],
+      useFactory: (config: AdloomConfig) =>
+        new Ffmpeg({ ffmpegPath: config.FFMPEG_PATH, ffprobePath: config.FFPROBE_PATH }),
+    },
   ],
   exports: [
     BrandKitsService,

@@ -6,6 +6,8 @@ import {
   checkDeclaredVariables,
   compileTemplate,
   localeFallbacks,
+  measureTemplate,
+  renderBudget,
   renderTemplate,
   validateDeclarations,
   type ContentPolicy,
@@ -99,6 +101,9 @@ export function atField<T>(field: string, work: () => T): T {
   }
 }
 
+/** Expressions across every text of one version: what compiling and rendering it all may cost. */
+export const MAX_VERSION_EXPRESSIONS = 1_000;
+
 /** Every template text of a version with the request field it came from. */
 export function templateSources(content: TemplateContent): { field: string; source: string }[] {
   const sources = [
@@ -133,9 +138,20 @@ export function validateTemplateContent(content: TemplateContent): { usedVariabl
     });
   }
 
+  const sources = templateSources(content);
+  let expressions = 0;
+  for (const { source } of sources) expressions += measureTemplate(source).nodes;
+  if (expressions > MAX_VERSION_EXPRESSIONS) {
+    throw new PromptError(
+      'template_too_complex',
+      `The version's texts hold ${expressions} expressions ({{...}} and (...)); the limit is ${MAX_VERSION_EXPRESSIONS}`,
+      { limit: MAX_VERSION_EXPRESSIONS, measure: 'nodes', field: 'body' },
+    );
+  }
+
   const used = new Set<string>();
   const translationKeys = new Set<string>();
-  for (const { field, source } of templateSources(content)) {
+  for (const { field, source } of sources) {
     const analysis = atField(field, () => analyzeTemplate(source));
     atField(field, () => checkDeclaredVariables(analysis, content.variables));
     analysis.variables.forEach((path) => used.add(path));
@@ -229,8 +245,10 @@ export function renderAd(input: RenderInput): RenderedAd {
     throw new PromptError(error.code, error.detail, { ...error.extras, field });
   }
   const options = { messages: template.locales, defaultLocale: fallbackLocaleOf(template.locales) };
+  // One budget for every text of the ad, so many small loops add up to no more than one large one.
+  const budget = renderBudget();
   const render = (field: string, source: string) =>
-    atField(field, () => renderTemplate(compileTemplate(source, options), context, locale));
+    atField(field, () => renderTemplate(compileTemplate(source, options), context, locale, budget));
   const slot = (name: SlotName) => {
     const { field, source } = slotSource(template, name, input.slots);
     return render(field, source);

@@ -21,6 +21,9 @@ const locale = z
     message: 'expected a locale like en-US or de-DE',
   });
 const name = z.string().trim().min(1).max(200);
+/** The largest value of a Postgres `int4` column (template versions). */
+const INT4_MAX = 2_147_483_647;
+const attributes = z.record(z.string().max(100), z.unknown());
 const hexColor = z.string().regex(/^#[0-9A-Fa-f]{6}$/, 'expected a colour like #1A73E8');
 const uniqueItems = <T extends z.ZodType>(item: T, what: string) =>
   z.array(item).superRefine((items, ctx) => {
@@ -79,7 +82,12 @@ export type UpdateBrandKit = z.output<typeof updateBrandKitSchema>;
 
 // Templates -----------------------------------------------------------------------------------
 
-const variableValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]);
+const variableValue = z.union([
+  z.string().max(2000),
+  z.number(),
+  z.boolean(),
+  z.array(z.string().max(2000)).max(100),
+]);
 
 export const declaredVariableSchema = z
   .object({
@@ -137,7 +145,7 @@ export const previewSchema = z
     /** One of the segment's locales; its first when absent. */
     locale: locale.optional(),
     /** The latest version when absent. */
-    version: z.int().min(1).optional(),
+    version: z.int().min(1).max(INT4_MAX).optional(),
     /** The workspace's first brand kit when absent. */
     brandKitId: z.uuid().optional(),
   })
@@ -156,7 +164,7 @@ export const createSegmentSchema = z
     name,
     locales: uniqueItems(locale, 'locale').min(1).max(20),
     /** Free JSON that templates read as segment.attributes (and as declared variables of the same name). */
-    attributes: z.record(z.string().max(100), z.unknown()).default({}),
+    attributes: attributes.default({}),
   })
   .strict();
 export type CreateSegment = z.output<typeof createSegmentSchema>;
@@ -166,7 +174,7 @@ export const updateSegmentSchema = z
     key: segmentKey.optional(),
     name: name.optional(),
     locales: uniqueItems(locale, 'locale').min(1).max(20).optional(),
-    attributes: z.record(z.string().max(100), z.unknown()).optional(),
+    attributes: attributes.optional(),
   })
   .strict();
 export type UpdateSegment = z.output<typeof updateSegmentSchema>;
@@ -193,7 +201,7 @@ const campaignTemplate = z
   .object({
     templateId: z.uuid(),
     /** Pinned at the latest version when absent. */
-    version: z.int().min(1).optional(),
+    version: z.int().min(1).max(INT4_MAX).optional(),
   })
   .strict();
 
@@ -222,7 +230,7 @@ const campaignFields = {
       });
     }),
   segmentIds: uniqueItems(z.uuid(), 'segment').min(1).max(500),
-  formats: uniqueItems(z.enum(FORMATS), 'format').min(1),
+  formats: uniqueItems(z.enum(FORMATS), 'format').min(1).max(FORMATS.length),
   /**
    * One generator, or an ordered list tried in turn when one fails transiently (5xx, timeout, 429 past its
    * retries): `["fal:wan-2.2", "gemini-veo:veo-3.1-fast-generate-preview", "procedural"]`.

@@ -1,3 +1,4 @@
+import { textFault } from '@adloom/http';
 import {
   EARLIEST_EVENT_TS,
   EngagementEvent,
@@ -31,7 +32,7 @@ export function checkEvent(raw: unknown): EventCheck {
 function fastPath(raw: unknown): EngagementEvent | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
   const { id, type, variantId, segment, ts, value } = raw as Record<string, unknown>;
-  if (typeof id !== 'string' || id.length < 1 || id.length > 128) return undefined;
+  if (typeof id !== 'string' || id.length < 1 || id.length > 128 || textFault(id)) return undefined;
   if (typeof type !== 'string' || !TYPES.has(type)) return undefined;
   if (typeof variantId !== 'string' || !GUID.test(variantId)) return undefined;
   if (typeof segment !== 'string' || !SEGMENT_KEY_PATTERN.test(segment)) return undefined;

@@ -5,6 +5,7 @@ import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { CommonError } from '@adloom/common';
 import { CurrentPrincipal, Principal, Roles } from '@adloom/auth';
+import { checksItemsAlone } from '@adloom/http';
 import { AggregateImports } from './aggregate-imports';
 import { CSV_CONTENT_TYPE } from './csv-body';
 import { EventIntake } from './event-intake';
@@ -12,7 +13,7 @@ import { MAX_EVENTS_PER_BATCH } from './events';
 
 /** Items are checked one by one (a bad event is rejected alone, the rest still count). */
 class EventBatchDto extends createZodDto(
-  z.object({ events: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_BATCH) }),
+  checksItemsAlone(z.object({ events: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_BATCH) })),
 ) {}
 
 @ApiTags('events')

@@ -1,3 +1,4 @@
+import { textFault } from '@adloom/http';
 import { z } from 'zod';
 
 /** What players and platforms report; each one is counted in its own rollup column. */
@@ -36,7 +37,14 @@ const timestampSchema = z
   .transform((ts) => (typeof ts === 'number' ? ts : Date.parse(ts)));
 
 export const engagementEventSchema = z.object({
-  id: z.string().min(1).max(128),
+  id: z
+    .string()
+    .min(1)
+    .max(128)
+    .superRefine((id, ctx) => {
+      const fault = textFault(id);
+      if (fault) ctx.addIssue({ code: 'custom', message: fault });
+    }),
   type: z.enum(EVENT_TYPES),
   variantId: z.guid('must be a UUID').transform((id) => id.toLowerCase()),
   segment: z

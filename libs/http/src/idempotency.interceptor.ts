@@ -35,9 +35,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const workspaceId = request.principal.workspaceId;
     const path = request.url.split('?')[0];
-    const body = Buffer.isBuffer(request.body)
-      ? request.body.toString('base64')
-      : JSON.stringify(request.body ?? null);
+    const body = Buffer.isBuffer(request.body) ? request.body.toString('base64') : serialised(request.body);
     const requestHash = createHash('sha256').update(`${request.method} ${path}\n${body}`).digest('hex');
     const status =
       Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) ??
@@ -90,5 +88,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
         );
       }),
     );
+  }
+}
+
+/** The body as JSON for hashing; a body too deep to serialise is the caller's fault, not a 500. */
+function serialised(body: unknown): string {
+  try {
+    return JSON.stringify(body ?? null);
+  } catch {
+    throw new CommonError('unprocessable', 'The body is nested too deeply.', { field: 'body' });
   }
 }

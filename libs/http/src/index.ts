@@ -3,3 +3,4 @@ export * from './zod.pipe';
 export * from './etag';
 export * from './idempotency.interceptor';
 export * from './hot-routes';
+export * from './text';

@@ -33,7 +33,81 @@ const HTTP_CODES: Record<number, string> = {
   429: 'rate_limited',
 };
 
+/** A problem answer is at most this long when serialised; extras that would pass it are dropped. */
+export const MAX_PROBLEM_BYTES = 8 * 1024;
+const MAX_TEXT_CHARS = 500;
+const MAX_LIST_ITEMS = 10;
+const MAX_DEPTH = 4;
+
+/** Strings cut, lists shortened and nesting flattened, so no problem echoes a large input. */
+function bound(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string')
+    return value.length > MAX_TEXT_CHARS ? `${value.slice(0, MAX_TEXT_CHARS)}…` : value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_DEPTH || Buffer.isBuffer(value)) return undefined;
+  if (Array.isArray(value)) return value.slice(0, MAX_LIST_ITEMS).map((item) => bound(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).slice(0, MAX_LIST_ITEMS * 2)) {
+    out[String(bound(key))] = bound((value as Record<string, unknown>)[key], depth + 1);
+  }
+  return out;
+}
+
+/**
+ * Postgres refusing a value the request carried: a data exception (class 22: out of range, invalid
+ * text, bad syntax for the type) or a check, foreign-key or not-null violation. These are the
+ * caller's to fix, hence 422, never 500; a unique violation is a conflict.
+ */
+function databaseProblem(error: unknown): { status: number; code: string; detail: string; field?: string } | undefined {
+  if (!error || typeof error !== 'object') return undefined;
+  const driver = ((error as { driverError?: unknown }).driverError ?? error) as {
+    code?: unknown;
+    column?: unknown;
+    severity?: unknown;
+  };
+  const sqlState = driver.code;
+  if (typeof sqlState !== 'string' || !/^[0-9A-Z]{5}$/.test(sqlState) || driver.severity === undefined)
+    return undefined;
+  const field = typeof driver.column === 'string' ? driver.column : undefined;
+  if (sqlState.startsWith('22'))
+    return { status: 422, code: 'unprocessable', detail: 'A value is out of range or malformed for where it is stored.', field };
+  if (sqlState === '23514' || sqlState === '23502' || sqlState === '23503')
+    return { status: 422, code: 'unprocessable', detail: 'A value breaks a rule of where it is stored.', field };
+  if (sqlState === '23505')
+    return { status: 409, code: 'conflict', detail: 'A resource with these values exists already.' };
+  return undefined;
+}
+
 export function toProblem(error: unknown, instance?: string): Problem {
+  const problem = unboundedProblem(error, instance);
+  const { type, title, status, detail, code, field, ...extras } = problem;
+  const core: Problem = {
+    type,
+    title,
+    status,
+    detail: bound(detail) as string,
+    instance: instance === undefined ? undefined : (bound(instance) as string),
+    code,
+    ...(field ? { field: bound(field) as string } : {}),
+  };
+  const boundedExtras = bound(extras) as Record<string, unknown>;
+  const whole = { ...boundedExtras, ...core };
+  return Buffer.byteLength(JSON.stringify(whole)) <= MAX_PROBLEM_BYTES ? whole : core;
+}
+
+function unboundedProblem(error: unknown, instance?: string): Problem {
+  const database = databaseProblem(error);
+  if (database) {
+    return {
+      type: PROBLEM_BASE + database.code,
+      title: titleOf(database.code),
+      status: database.status,
+      detail: database.detail,
+      instance,
+      code: database.code,
+      ...(database.field ? { field: database.field } : {}),
+    };
+  }
   if (error instanceof AdloomError) {
     const { field, ...rest } = error.extras;
     // Extras come first so they can never overwrite the problem's own members.
@@ -76,7 +150,8 @@ export class ProblemFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const problem = toProblem(error, request.url?.split('?')[0]);
-    if (problem.status >= 500) this.logger.error({ err: error, reqId: request.id }, 'request failed');
+    if (problem.status >= 500)
+      this.logger.error({ err: error, reqId: request.id, route: request.routeOptions?.url }, 'request failed');
     problem.requestId = request.id;
     void reply.status(problem.status).header('content-type', 'application/problem+json').send(problem);
   }

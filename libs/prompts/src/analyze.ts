@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 
+import { checkTemplateComplexity } from './complexity';
 import { HELPERS, handlebars, isHelperName } from './environment';
 import { PromptError } from './errors';
 
@@ -89,6 +90,8 @@ export function checkTemplateSize(source: string): void {
 
 export function parseTemplate(source: string): ParsedTemplate {
   checkTemplateSize(source);
+  // Bounded depth also bounds the recursion below, Handlebars' and the Walker's.
+  checkTemplateComplexity(source);
   const ast = parseSource(source);
   const walker = new Walker();
   walker.program(ast, [[]], new Map());

@@ -8,6 +8,7 @@ import { defineErrors } from '@adloom/common';
 export const PromptError = defineErrors('PromptError', {
   template_syntax: 422,
   template_too_large: 413,
+  template_too_complex: 422,
   unknown_variable: 422,
   unsafe_expression: 422,
   unknown_helper: 422,
@@ -16,6 +17,7 @@ export const PromptError = defineErrors('PromptError', {
   invalid_declaration: 422,
   variable_type: 422,
   render_failed: 422,
+  render_too_large: 422,
   policy_violation: 422,
 });
 export type PromptError = InstanceType<typeof PromptError>;

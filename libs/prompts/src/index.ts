@@ -31,7 +31,18 @@ export {
   type VariableValue,
 } from './variables';
 export {
+  MAX_TEMPLATE_DEPTH,
+  MAX_TEMPLATE_NODES,
+  checkTemplateComplexity,
+  measureTemplate,
+  type TemplateComplexity,
+} from './complexity';
+export {
   DEFAULT_LOCALE,
+  MAX_RENDERED_CHARS,
+  MAX_RENDER_STEPS,
+  renderBudget,
+  type RenderBudget,
   compileTemplate,
   renderTemplate,
   type CompileTemplateOptions,

@@ -14,9 +14,17 @@ import {
   handlebars,
   type LocaleMessages,
 } from './environment';
+import { measureTemplate } from './complexity';
 import { PromptError } from './errors';
 
 export const DEFAULT_LOCALE = 'en-US';
+/** The longest text a render may produce (a prompt, a headline, a caption), in UTF-16 code units. */
+export const MAX_RENDERED_CHARS = 20_000;
+/**
+ * The work one render may do, counted as `{{#each}}` iterations × the template's expressions: about
+ * 20 ms of Handlebars, so no template or segment holds the event loop longer.
+ */
+export const MAX_RENDER_STEPS = 20_000;
 
 export interface CompileTemplateOptions {
   /** Message tables for `{{t}}`, by locale. */
@@ -30,11 +38,14 @@ export interface CompiledTemplate {
   readonly messages: LocaleMessages;
   readonly defaultLocale: string;
   readonly run: HandlebarsTemplateDelegate;
+  /** Mustaches and subexpressions in the source: what one `{{#each}}` iteration may cost. */
+  readonly nodes: number;
 }
 
 interface CacheEntry {
   analysis: TemplateAnalysis;
   run: HandlebarsTemplateDelegate;
+  nodes: number;
 }
 
 const CACHE_LIMIT = 500;
@@ -52,7 +63,11 @@ function compiledSource(source: string): CacheEntry {
   if (cached) return remember(hash, touch(hash, cached), source);
 
   const { analysis, ast } = parseTemplate(source);
-  const entry: CacheEntry = { analysis, run: handlebars.compile(ast, COMPILE_OPTIONS) };
+  const entry: CacheEntry = {
+    analysis,
+    run: handlebars.compile(ast, COMPILE_OPTIONS),
+    nodes: measureTemplate(source).nodes,
+  };
   return remember(hash, entry, source);
 }
 
@@ -78,7 +93,7 @@ function remember(key: string, entry: CacheEntry, source: string): CacheEntry {
  * `{{t}}` key. The result renders with renderTemplate.
  */
 export function compileTemplate(source: string, options: CompileTemplateOptions = {}): CompiledTemplate {
-  const { analysis, run } = compiledSource(source);
+  const { analysis, run, nodes } = compiledSource(source);
   const messages = options.messages ?? {};
   const defaultLocale = options.defaultLocale ?? DEFAULT_LOCALE;
   const missing = analysis.translationKeys.filter(
@@ -91,7 +106,7 @@ export function compileTemplate(source: string, options: CompileTemplateOptions 
       { keys: missing, locale: defaultLocale },
     );
   }
-  return { analysis, messages, defaultLocale, run };
+  return { analysis, messages, defaultLocale, run, nodes };
 }
 
 const canonicalLocales = new Map<string, string>();
@@ -108,18 +123,86 @@ function canonicalLocale(locale: string): string {
   }
 }
 
-/** Renders with the given locale (for number, plural, upper/lower and t). Errors name the variable at fault. */
-export function renderTemplate(compiled: CompiledTemplate, context: object, locale: string): string {
+/** What renders may still do; one budget can be shared by the texts of one ad. */
+export interface RenderBudget {
+  steps: number;
+  characters: number;
+}
+
+export function renderBudget(): RenderBudget {
+  return { steps: MAX_RENDER_STEPS, characters: MAX_RENDERED_CHARS };
+}
+
+/**
+ * Renders with the given locale (for number, plural, upper/lower and t). Errors name the variable at
+ * fault. `budget` bounds the work (`{{#each}}` iterations × expressions) and output of this render, and
+ * of every other render given the same budget.
+ */
+export function renderTemplate(
+  compiled: CompiledTemplate,
+  context: object,
+  locale: string,
+  budget: RenderBudget = renderBudget(),
+): string {
   const tag = canonicalLocale(locale);
   try {
-    return compiled.run(context, {
+    const text = compiled.run(context, {
       ...RUNTIME_OPTIONS,
-      helpers: createHelpers(tag, compiled.messages, compiled.defaultLocale),
+      helpers: {
+        ...createHelpers(tag, compiled.messages, compiled.defaultLocale),
+        each: boundedEach(compiled.nodes, budget),
+      },
     });
+    if (text.length > MAX_RENDERED_CHARS) throw tooLong();
+    budget.characters -= text.length;
+    if (budget.characters < 0) throw tooLong();
+    return text;
   } catch (error) {
     if (error instanceof PromptError) throw error;
     throw renderError(error, compiled.analysis.references, context);
   }
+}
+
+const builtinEach = handlebars.helpers.each as (this: unknown, context: unknown, options: HelperOptions) => string;
+
+interface HelperOptions {
+  fn: (context: unknown, options?: unknown) => string;
+  [other: string]: unknown;
+}
+
+const tooLong = () =>
+  new PromptError('render_too_large', `The rendered text passes ${MAX_RENDERED_CHARS} characters`, {
+    limit: MAX_RENDERED_CHARS,
+    measure: 'characters',
+  });
+
+/**
+ * Handlebars' own `{{#each}}`, counting against the budget: each iteration costs the template's
+ * expression count in steps, and the characters it writes; refused once past either.
+ */
+function boundedEach(nodes: number, budget: RenderBudget) {
+  const cost = Math.max(1, nodes);
+  let characters = 0;
+  return function each(this: unknown, context: unknown, options: HelperOptions): string {
+    const fn = options.fn;
+    return builtinEach.call(this, context, {
+      ...options,
+      fn: (item: unknown, itemOptions?: unknown) => {
+        budget.steps -= cost;
+        if (budget.steps < 0) {
+          throw new PromptError(
+            'render_too_large',
+            `{{#each}} runs past the ${MAX_RENDER_STEPS} steps a render may take (each iteration costs ${cost}, one per expression)`,
+            { limit: MAX_RENDER_STEPS, measure: 'steps' },
+          );
+        }
+        const text = fn(item, itemOptions);
+        characters += text.length;
+        if (characters > MAX_RENDERED_CHARS) throw tooLong();
+        return text;
+      },
+    });
+  };
 }
 
 function renderError(error: unknown, references: readonly VariableReference[], context: object): PromptError {

@@ -1,44 +1,61 @@
-import { BlockList, isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import { isIP } from 'node:net';
+
+/** ipaddr.js' range names, as a problem says them; any range but `unicast` is refused. */
+const KIND_NAMES: Record<string, string> = {
+  unspecified: 'unspecified',
+  broadcast: 'broadcast',
+  multicast: 'multicast',
+  linkLocal: 'link-local',
+  loopback: 'loopback',
+  carrierGradeNat: 'carrier-grade NAT',
+  private: 'private',
+  reserved: 'reserved',
+  uniqueLocal: 'unique-local',
+  benchmarking: 'benchmarking',
+  teredo: 'Teredo',
+  rfc6052: 'NAT64 local-use',
+};
 
 /**
- * Where webhooks may not go: addresses inside our own network or machine (loopback, private ranges,
- * cloud metadata on link-local, carrier-grade NAT, IPv6 unique-local) and addresses that are not a
- * single public host (unspecified, multicast, reserved). IPv4-mapped IPv6 addresses
- * (`::ffff:10.0.0.1`) match their IPv4 ranges.
+ * The IPv4 address an IPv6 one carries, for the forms that reach it: IPv4-mapped (`::ffff:a.b.c.d`),
+ * IPv4-translated (`::ffff:0:a.b.c.d`), IPv4-compatible (`::a.b.c.d`), NAT64 (`64:ff9b::a.b.c.d`)
+ * and 6to4 (`2002:aabb:ccdd::`). Undefined for any other IPv6 address.
  */
-const RANGES: [kind: string, network: string, prefix: number][] = [
-  ['unspecified', '0.0.0.0', 8],
-  ['unspecified', '::', 128],
-  ['loopback', '127.0.0.0', 8],
-  ['loopback', '::1', 128],
-  ['private', '10.0.0.0', 8],
-  ['private', '172.16.0.0', 12],
-  ['private', '192.168.0.0', 16],
-  ['link-local', '169.254.0.0', 16],
-  ['link-local', 'fe80::', 10],
-  ['carrier-grade NAT', '100.64.0.0', 10],
-  ['unique-local', 'fc00::', 7],
-  ['multicast', '224.0.0.0', 4],
-  ['multicast', 'ff00::', 8],
-  ['reserved', '240.0.0.0', 4],
-  ['reserved', '192.0.0.0', 24],
-  ['reserved', '198.18.0.0', 15],
-];
-
-const BLOCK_LISTS = new Map<string, BlockList>();
-for (const [kind, network, prefix] of RANGES) {
-  const list = BLOCK_LISTS.get(kind) ?? new BlockList();
-  list.addSubnet(network, prefix, isIP(network) === 6 ? 'ipv6' : 'ipv4');
-  BLOCK_LISTS.set(kind, list);
+function embeddedIPv4(address: ipaddr.IPv6): ipaddr.IPv4 | undefined {
+  const p = address.parts;
+  const low = (hi: number, lo: number) => new ipaddr.IPv4([hi >> 8, hi & 0xff, lo >> 8, lo & 0xff]);
+  const zeros = (from: number, to: number) => p.slice(from, to).every((part) => part === 0);
+  if (zeros(0, 5) && p[5] === 0xffff) return low(p[6], p[7]);
+  if (zeros(0, 4) && p[4] === 0xffff && p[5] === 0) return low(p[6], p[7]);
+  // `::` and `::1` are IPv6's own unspecified and loopback; the rest of ::/96 is IPv4-compatible.
+  if (zeros(0, 6) && !(p[6] === 0 && p[7] <= 1)) return low(p[6], p[7]);
+  if (p[0] === 0x64 && p[1] === 0xff9b && zeros(2, 6)) return low(p[6], p[7]);
+  if (p[0] === 0x2002) return low(p[1], p[2]);
+  return undefined;
 }
 
-/** The kind of non-public address this is (`loopback`, `private`, …), or undefined for a public one. */
-export function nonPublicKind(address: string): string | undefined {
-  const family = isIP(address);
-  if (family === 0) return 'invalid';
-  for (const [kind, list] of BLOCK_LISTS)
-    if (list.check(address, family === 6 ? 'ipv6' : 'ipv4')) return kind;
-  return undefined;
+/**
+ * The kind of non-public address this is (`loopback`, `private`, `reserved`, …), or undefined for a
+ * public one. Only what ipaddr.js calls `unicast` is public; IPv6 forms that embed an IPv4 address are
+ * judged by that address.
+ */
+export function nonPublicKind(raw: string): string | undefined {
+  if (isIP(raw) === 0) return 'invalid';
+  let address: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    address = ipaddr.parse(raw);
+  } catch {
+    return 'invalid';
+  }
+  if (address.kind() === 'ipv6') {
+    const v6 = address as ipaddr.IPv6;
+    if (v6.zoneId !== undefined) return 'link-local';
+    address = embeddedIPv4(v6) ?? v6;
+  }
+  const range = address.range();
+  if (range === 'unicast') return undefined;
+  return KIND_NAMES[range] ?? 'reserved';
 }
 
 /** Why these resolved addresses may not receive webhooks (the first offending one), or undefined. */
