@@ -45,20 +45,7 @@ export function sniffAudio(bytes: Buffer): MediaKind | undefined {
   return undefined;
 }
 
-/** `image/png; charset=x` → `image/png`; `audio/x-wav` and `audio/wave` → `audio/wav`; `audio/mp3` → `audio/mpeg`. */
-export function mediaTypeOf(header: string | undefined): string {
-  const type = (header ?? '').split(';')[0].trim().toLowerCase();
-  const aliases: Record<string, string> = {
-    'image/jpg': 'image/jpeg',
-    'audio/mp3': 'audio/mpeg',
-    'audio/x-wav': 'audio/wav',
-    'audio/wave': 'audio/wav',
-    'audio/vnd.wave': 'audio/wav',
-    'audio/x-m4a': 'audio/mp4',
-    'audio/m4a': 'audio/mp4',
-  };
-  return aliases[type] ?? type;
-}
+export { mediaTypeOf } from '@adloom/http';
 
 export interface ImageHeader {
   format: 'png' | 'jpeg';
@@ -92,7 +79,8 @@ export function readImageHeader(bytes: Buffer): ImageHeader | { refused: string 
     }
     const length = bytes.readUInt16BE(at + 2);
     if (length < 2) return { refused: 'is not a JPEG image: its markers are broken' };
-    const startOfFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    const startOfFrame =
+      marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
     if (startOfFrame) {
       if (at + 9 > bytes.length) break;
       return checkDimensions({

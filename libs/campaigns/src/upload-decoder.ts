@@ -57,7 +57,9 @@ export class UploadDecoder {
           { timeoutMs: DECODE_TIMEOUT_MS },
         ),
       );
-      const probe = await this.decode('logo', () => this.ffmpeg.probe(output, { timeoutMs: DECODE_TIMEOUT_MS }));
+      const probe = await this.decode('logo', () =>
+        this.ffmpeg.probe(output, { timeoutMs: DECODE_TIMEOUT_MS }),
+      );
       const image = probe.streams.find((stream) => stream.codecType === 'video');
       if (!image || image.width !== header.width || image.height !== header.height)
         throw refused('logo', 'does not decode to the image its header declares');
@@ -69,7 +71,9 @@ export class UploadDecoder {
     return this.scratch.withDir('music', async (dir) => {
       const input = path.join(dir, 'in');
       await writeFile(input, bytes);
-      const probe = await this.decode('music', () => this.ffmpeg.probe(input, { timeoutMs: DECODE_TIMEOUT_MS }));
+      const probe = await this.decode('music', () =>
+        this.ffmpeg.probe(input, { timeoutMs: DECODE_TIMEOUT_MS }),
+      );
       const judged = judgeAudio({
         formatName: probe.format.formatName,
         durationSec: probe.format.durationSec,

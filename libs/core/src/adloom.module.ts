@@ -9,7 +9,13 @@ import { StorageModule } from '@adloom/storage';
 import { QueueModule } from '@adloom/queue';
 import { AuthModule } from '@adloom/auth';
 import { OpsModule } from '@adloom/ops';
-import { HotRoutesModule, IdempotencyInterceptor, ProblemFilter, ZodPipe } from '@adloom/http';
+import {
+  BodyPolicyInterceptor,
+  HotRoutesModule,
+  IdempotencyInterceptor,
+  ProblemFilter,
+  ZodPipe,
+} from '@adloom/http';
 import { FEATURE_MODULES } from './features';
 
 const QUIET_PATHS = /^\/(t\/|health|metrics|console|v1\/delivery\/)/;
@@ -55,6 +61,7 @@ export class AdloomModule {
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useClass: ZodPipe },
+        { provide: APP_INTERCEPTOR, useClass: BodyPolicyInterceptor },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
       ],
     };

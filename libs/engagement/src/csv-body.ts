@@ -1,5 +1,6 @@
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
+import { decodeUtf8 } from '@adloom/http';
 
 export const CSV_CONTENT_TYPE = 'text/csv';
 
@@ -12,7 +13,11 @@ export function acceptCsvBodies(adapterHost: HttpAdapterHost): void {
   const fastify = adapterHost.httpAdapter?.getInstance<FastifyInstance>();
   if (!fastify || typeof fastify.hasContentTypeParser !== 'function') return;
   if (fastify.hasContentTypeParser(CSV_CONTENT_TYPE)) return;
-  fastify.addContentTypeParser(CSV_CONTENT_TYPE, { parseAs: 'string' }, (_request, body, done) =>
-    done(null, body),
-  );
+  fastify.addContentTypeParser(CSV_CONTENT_TYPE, { parseAs: 'buffer' }, (_request, body, done) => {
+    try {
+      done(null, decodeUtf8(body as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
 }

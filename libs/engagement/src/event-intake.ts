@@ -71,7 +71,8 @@ export class EventIntake {
         const id = (item as { id?: unknown } | null)?.id;
         rejected.push({
           index,
-          id: typeof id === 'string' ? id : undefined,
+          // Only an id that could be one is echoed: the answer stays small whatever was sent.
+          id: typeof id === 'string' && id.length <= 128 ? id : undefined,
           field: `events[${index}]${check.field}`,
           reason: check.message,
         });

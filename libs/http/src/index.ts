@@ -4,3 +4,4 @@ export * from './etag';
 export * from './idempotency.interceptor';
 export * from './hot-routes';
 export * from './text';
+export * from './body-policy.interceptor';

@@ -30,6 +30,7 @@ const HTTP_CODES: Record<number, string> = {
   409: 'conflict',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  422: 'unprocessable',
   429: 'rate_limited',
 };
 
@@ -58,7 +59,9 @@ function bound(value: unknown, depth = 0): unknown {
  * text, bad syntax for the type) or a check, foreign-key or not-null violation. These are the
  * caller's to fix, hence 422, never 500; a unique violation is a conflict.
  */
-function databaseProblem(error: unknown): { status: number; code: string; detail: string; field?: string } | undefined {
+function databaseProblem(
+  error: unknown,
+): { status: number; code: string; detail: string; field?: string } | undefined {
   if (!error || typeof error !== 'object') return undefined;
   const driver = ((error as { driverError?: unknown }).driverError ?? error) as {
     code?: unknown;
@@ -70,9 +73,19 @@ function databaseProblem(error: unknown): { status: number; code: string; detail
     return undefined;
   const field = typeof driver.column === 'string' ? driver.column : undefined;
   if (sqlState.startsWith('22'))
-    return { status: 422, code: 'unprocessable', detail: 'A value is out of range or malformed for where it is stored.', field };
+    return {
+      status: 422,
+      code: 'unprocessable',
+      detail: 'A value is out of range or malformed for where it is stored.',
+      field,
+    };
   if (sqlState === '23514' || sqlState === '23502' || sqlState === '23503')
-    return { status: 422, code: 'unprocessable', detail: 'A value breaks a rule of where it is stored.', field };
+    return {
+      status: 422,
+      code: 'unprocessable',
+      detail: 'A value breaks a rule of where it is stored.',
+      field,
+    };
   if (sqlState === '23505')
     return { status: 409, code: 'conflict', detail: 'A resource with these values exists already.' };
   return undefined;
@@ -151,7 +164,10 @@ export class ProblemFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const problem = toProblem(error, request.url?.split('?')[0]);
     if (problem.status >= 500)
-      this.logger.error({ err: error, reqId: request.id, route: request.routeOptions?.url }, 'request failed');
+      this.logger.error(
+        { err: error, reqId: request.id, route: request.routeOptions?.url },
+        'request failed',
+      );
     problem.requestId = request.id;
     void reply.status(problem.status).header('content-type', 'application/problem+json').send(problem);
   }

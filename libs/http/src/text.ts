@@ -1,3 +1,6 @@
+import { isUtf8 } from 'node:buffer';
+import { CommonError } from '@adloom/common';
+
 /** `String.prototype.isWellFormed` (ES2024, Node ≥ 20), beyond the project's ES2023 lib. */
 interface WellFormed {
   isWellFormed(): boolean;
@@ -9,7 +12,8 @@ interface WellFormed {
  */
 export function textFault(value: string): string | undefined {
   if (value.includes('\u0000')) return 'contains U+0000 (NUL), which cannot be stored';
-  if (!(value as unknown as WellFormed).isWellFormed()) return 'contains a lone UTF-16 surrogate, which is not valid Unicode';
+  if (!(value as unknown as WellFormed).isWellFormed())
+    return 'contains a lone UTF-16 surrogate, which is not valid Unicode';
   return undefined;
 }
 
@@ -64,4 +68,28 @@ function safeKey(key: string): string {
 /** Bounds a field path for a problem answer. */
 export function boundedPath(path: string): string {
   return path.length > MAX_PATH_CHARS ? `${path.slice(0, MAX_PATH_CHARS)}…` : path;
+}
+
+/** A text body (CSV) as a string; bytes that are not UTF-8 are refused rather than replaced by U+FFFD. */
+export function decodeUtf8(bytes: Buffer): string {
+  if (!isUtf8(bytes)) {
+    throw new CommonError('unprocessable', 'The body is not valid UTF-8 text.', { field: 'body' });
+  }
+  return bytes.toString('utf8');
+}
+
+const MEDIA_TYPE_ALIASES: Record<string, string> = {
+  'image/jpg': 'image/jpeg',
+  'audio/mp3': 'audio/mpeg',
+  'audio/x-wav': 'audio/wav',
+  'audio/wave': 'audio/wav',
+  'audio/vnd.wave': 'audio/wav',
+  'audio/x-m4a': 'audio/mp4',
+  'audio/m4a': 'audio/mp4',
+};
+
+/** `image/png; charset=x` → `image/png`; `audio/x-wav` and `audio/wave` → `audio/wav`; `audio/mp3` → `audio/mpeg`. */
+export function mediaTypeOf(header: string | undefined): string {
+  const type = (header ?? '').split(';')[0].trim().toLowerCase();
+  return MEDIA_TYPE_ALIASES[type] ?? type;
 }

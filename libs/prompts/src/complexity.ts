@@ -64,10 +64,7 @@ export function measureTemplate(source: string): TemplateComplexity {
 }
 
 /** Where the mustache starting at `at` ends, and how its parentheses nest (string literals skipped). */
-function scanMustache(
-  source: string,
-  at: number,
-): { end: number; parens: number; subexpressions: number } {
+function scanMustache(source: string, at: number): { end: number; parens: number; subexpressions: number } {
   let parens = 0;
   let deepest = 0;
   let subexpressions = 0;

@@ -163,7 +163,11 @@ export function renderTemplate(
   }
 }
 
-const builtinEach = handlebars.helpers.each as (this: unknown, context: unknown, options: HelperOptions) => string;
+const builtinEach = handlebars.helpers.each as (
+  this: unknown,
+  context: unknown,
+  options: HelperOptions,
+) => string;
 
 interface HelperOptions {
   fn: (context: unknown, options?: unknown) => string;

@@ -65,12 +65,9 @@ describe('webhook address policy', () => {
     '::ffff:8.8.8.8',
     '64:ff9b::8.8.8.8',
     '2002:808:808::1',
-  ])(
-    'lets public %s through',
-    (address) => {
-      expect(nonPublicKind(address)).toBeUndefined();
-    },
-  );
+  ])('lets public %s through', (address) => {
+    expect(nonPublicKind(address)).toBeUndefined();
+  });
 
   it('refuses a host when any of its addresses is not public, unless allowed', () => {
     expect(refuseAddresses('hooks.example.com', ['8.8.8.8', '10.1.2.3'], false)).toBe(
