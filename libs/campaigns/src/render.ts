@@ -5,6 +5,8 @@ import {
   buildRenderContext,
   checkDeclaredVariables,
   compileTemplate,
+  checkTemplateComplexity,
+  checkTemplateSize,
   localeFallbacks,
   measureTemplate,
   renderBudget,
@@ -102,7 +104,7 @@ export function atField<T>(field: string, work: () => T): T {
 }
 
 /** Expressions across every text of one version: what compiling and rendering it all may cost. */
-export const MAX_VERSION_EXPRESSIONS = 1_000;
+export const MAX_VERSION_EXPRESSIONS = 600;
 
 /** Every template text of a version with the request field it came from. */
 export function templateSources(content: TemplateContent): { field: string; source: string }[] {
@@ -140,7 +142,13 @@ export function validateTemplateContent(content: TemplateContent): { usedVariabl
 
   const sources = templateSources(content);
   let expressions = 0;
-  for (const { source } of sources) expressions += measureTemplate(source).nodes;
+  for (const { field, source } of sources) {
+    atField(field, () => {
+      checkTemplateSize(source);
+      checkTemplateComplexity(source);
+    });
+    expressions += measureTemplate(source).nodes;
+  }
   if (expressions > MAX_VERSION_EXPRESSIONS) {
     throw new PromptError(
       'template_too_complex',

@@ -3,7 +3,7 @@ import { PromptError } from './errors';
 /** Blocks, `{{else if}}` chains and subexpressions nested deeper than this are refused before parsing. */
 export const MAX_TEMPLATE_DEPTH = 24;
 /** Mustaches and subexpressions in one template; more are refused before parsing. */
-export const MAX_TEMPLATE_NODES = 500;
+export const MAX_TEMPLATE_NODES = 300;
 
 export interface TemplateComplexity {
   /** Deepest nesting of blocks (an `{{else if}}` counts as one more) and subexpressions. */

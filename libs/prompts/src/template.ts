@@ -22,9 +22,9 @@ export const DEFAULT_LOCALE = 'en-US';
 export const MAX_RENDERED_CHARS = 20_000;
 /**
  * The work one render may do, counted as `{{#each}}` iterations × the template's expressions: about
- * 20 ms of Handlebars, so no template or segment holds the event loop longer.
+ * 10 ms of Handlebars, so no template or segment holds the event loop longer.
  */
-export const MAX_RENDER_STEPS = 20_000;
+export const MAX_RENDER_STEPS = 10_000;
 
 export interface CompileTemplateOptions {
   /** Message tables for `{{t}}`, by locale. */
