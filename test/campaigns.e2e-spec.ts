@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,8 +165,10 @@ describe('campaign admin API', () => {
       expect(kit.status).toBe(200);
       expect(kit.body).toMatchObject({ name: 'Loomwear', logo: { contentType: 'image/png' } });
       expect(kit.body.logo.key).toBe(`brand/${workspaceId}/${example.brandKitId}/logo.png`);
+      // Decoded and written again as a PNG: not the bytes sent, the image they hold.
       const stored = await readAll(await api.app.get(ObjectStore).get(kit.body.logo.key));
-      expect(stored.equals(readFileSync(join(EXAMPLE, 'logo.png')))).toBe(true);
+      expect(stored.subarray(0, 8).equals(readFileSync(join(EXAMPLE, 'logo.png')).subarray(0, 8))).toBe(true);
+      expect(stored.readUInt32BE(16)).toBe(readFileSync(join(EXAMPLE, 'logo.png')).readUInt32BE(16));
 
       const created = await get(`/v1/campaigns/${example.campaignId}`);
       expect(created.body).toMatchObject({
@@ -364,8 +366,8 @@ describe('campaign admin API', () => {
           payload,
           headers: { 'content-type': contentType },
         });
-      expectProblem(await put(svg, 'image/png'), 415, 'body', 'invalid_media');
-      expectProblem(await put(svg, 'image/svg+xml'), 415, 'Content-Type', 'invalid_media');
+      expectProblem(await put(svg, 'image/png'), 422, 'body', 'undecodable_media');
+      expectProblem(await put(svg, 'image/svg+xml'), 415, 'Content-Type', 'unsupported_media_type');
       const huge = Buffer.concat([readFileSync(join(EXAMPLE, 'logo.png')), Buffer.alloc(3 * 1024 * 1024)]);
       expectProblem(await put(huge, 'image/png'), 413, 'body', 'media_too_large');
       const kitAfter = (await get(`/v1/brand-kits/${example.brandKitId}`)).body;
@@ -835,7 +837,7 @@ describe('campaign admin API', () => {
   });
 
   describe('brand kit media', () => {
-    it('stores a JPEG logo and an MP3 music bed checked by their bytes', async () => {
+    it('stores a JPEG logo (as a PNG) and an MP3 music bed, each decoded and encoded again', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'brand-'));
       const make = (name: string, args: string[]) => {
         execFileSync('ffmpeg', ['-v', 'error', '-y', ...args, join(dir, name)]);
@@ -865,16 +867,29 @@ describe('campaign admin API', () => {
       const logo = await put('logo', jpeg, 'image/jpeg');
       expect(logo.status).toBe(200);
       expect(logo.body.logo).toMatchObject({
-        key: `brand/${workspaceId}/${kit.body.id}/logo.jpg`,
-        contentType: 'image/jpeg',
+        key: `brand/${workspaceId}/${kit.body.id}/logo.png`,
+        contentType: 'image/png',
       });
       const music = await put('music', mp3, 'audio/mpeg');
       expect(music.body.music).toMatchObject({ contentType: 'audio/mpeg' });
       const store = api.app.get(ObjectStore);
-      expect((await readAll(await store.get(music.body.music.key))).equals(mp3)).toBe(true);
-      const fetched = await fetch(logo.body.logo.url);
-      expect(Buffer.from(await fetched.arrayBuffer()).equals(jpeg)).toBe(true);
-      expectProblem(await put('music', jpeg, 'audio/mpeg'), 415, 'body', 'invalid_media');
+      const storedMusic = await readAll(await store.get(music.body.music.key));
+      writeFileSync(join(dir, 'stored.mp3'), storedMusic);
+      const streams = JSON.parse(
+        execFileSync('ffprobe', [
+          '-v',
+          'error',
+          '-print_format',
+          'json',
+          '-show_streams',
+          join(dir, 'stored.mp3'),
+        ]).toString(),
+      ).streams;
+      expect(streams).toEqual([expect.objectContaining({ codec_type: 'audio', codec_name: 'mp3' })]);
+      const fetched = Buffer.from(await (await fetch(logo.body.logo.url)).arrayBuffer());
+      expect(fetched.readUInt32BE(16)).toBe(64);
+      expect(fetched.subarray(1, 4).toString()).toBe('PNG');
+      expectProblem(await put('music', jpeg, 'audio/mpeg'), 422, 'body', 'undecodable_media');
 
       const duplicate = await post('/v1/brand-kits', {
         name: 'Second brand',
