@@ -1,11 +1,13 @@
 import { Client } from 'pg';
 import { randomUUID } from 'node:crypto';
 import { Db } from '@adloom/db';
-import { EventIntake, PixelIntake, signToken, verifyToken } from '@adloom/engagement';
+import { DedupeWindow, EngagementConsumer, EventIntake, signToken, verifyToken } from '@adloom/engagement';
+import { createApi } from '../apps/api/src/app';
 import { seedCampaign, SeededCampaign, workspaceIdOf } from '../bench/delivery/seed';
 import { TestApi } from './support/harness';
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 interface Totals {
   impressions: number;
@@ -58,6 +60,10 @@ describe('engagement', () => {
   });
   afterAll(() => api.close());
 
+  /** Counts what the log holds, as a worker would (no worker runs beside this API). */
+  const counted = () => api.app.get(EngagementConsumer).drain();
+  const duplicatesCounted = () => metric(api, 'adloom_engagement_events_total', 'source="api",outcome="duplicate"');
+
   const event = (overrides: Record<string, unknown> = {}) => ({
     id: randomUUID(),
     type: 'impression',
@@ -83,11 +89,16 @@ describe('engagement', () => {
       event({ variantId: target.id, type: types[i % types.length], ...(i % 8 === 7 ? { value: 2.5 } : {}) }),
     );
     const first = await api.request('POST', '/v1/events', { key: platform, body: { events } });
-    expect(first.status).toBe(200);
+    expect(first.status).toBe(202);
     expect(first.body).toEqual({ accepted: 10_000, duplicates: 0, rejected: [] });
+    await counted();
+    const duplicatesBefore = await duplicatesCounted();
 
+    // Taken again (the log cannot know), counted never again.
     const second = await api.request('POST', '/v1/events', { key: platform, body: { events } });
-    expect(second.body).toEqual({ accepted: 0, duplicates: 10_000, rejected: [] });
+    expect(second.body).toEqual({ accepted: 10_000, duplicates: 0, rejected: [] });
+    await counted();
+    expect((await duplicatesCounted()) - duplicatesBefore).toBe(10_000);
 
     expect(await totals(db, target.id)).toEqual({
       impressions: 1250,
@@ -109,6 +120,8 @@ describe('engagement', () => {
       event({ variantId: target.id, segment: 'retirees', type: 'start' }),
     );
     await api.request('POST', '/v1/events', { key: platform, body: { events: old } });
+    await counted();
+    const duplicatesBefore = await duplicatesCounted();
     const fresh = Array.from({ length: 200 }, () =>
       event({ variantId: target.id, segment: 'retirees', type: 'click' }),
     );
@@ -116,7 +129,9 @@ describe('engagement', () => {
       key: platform,
       body: { events: [...old, ...fresh] },
     });
-    expect(mixed.body).toEqual({ accepted: 200, duplicates: 300, rejected: [] });
+    expect(mixed.body).toEqual({ accepted: 500, duplicates: 0, rejected: [] });
+    await counted();
+    expect((await duplicatesCounted()) - duplicatesBefore).toBe(300);
     const after = await totals(db, target.id);
     expect(after.starts - before.starts).toBe(300);
     expect(after.clicks - before.clicks).toBe(200);
@@ -130,6 +145,7 @@ describe('engagement', () => {
       body: { events: [repeated, repeated] },
     });
     expect(res.body).toEqual({ accepted: 1, duplicates: 1, rejected: [] });
+    await counted();
     expect((await totals(db, target.id)).impressions).toBe(1);
   });
 
@@ -138,8 +154,11 @@ describe('engagement', () => {
     const events = ids.map((id) => event({ id }));
     const first = await api.request('POST', '/v1/events', { key: platform, body: { events } });
     expect(first.body).toEqual({ accepted: ids.length, duplicates: 0, rejected: [] });
-    const again = await api.request('POST', '/v1/events', { key: platform, body: { events } });
-    expect(again.body).toEqual({ accepted: 0, duplicates: ids.length, rejected: [] });
+    await counted();
+    const duplicatesBefore = await duplicatesCounted();
+    await api.request('POST', '/v1/events', { key: platform, body: { events } });
+    await counted();
+    expect((await duplicatesCounted()) - duplicatesBefore).toBe(ids.length);
     const stored = await db.query<{ id: string }>('SELECT id FROM event_seen WHERE id = ANY($1::text[])', [
       ids,
     ]);
@@ -161,6 +180,7 @@ describe('engagement', () => {
       },
     });
     expect(res.body.accepted).toBe(3);
+    await counted();
     const lateHour = Math.floor(late / HOUR) * HOUR;
     const thisHour = Math.floor(now / HOUR) * HOUR;
     expect((await totals(db, target.id, lateHour)).impressions).toBe(2);
@@ -184,7 +204,7 @@ describe('engagement', () => {
         ],
       },
     });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(202);
     expect(res.body.accepted).toBe(2);
     expect(res.body.rejected.map((r: { index: number; field: string }) => [r.index, r.field])).toEqual([
       [1, 'events[1].type'],
@@ -193,12 +213,36 @@ describe('engagement', () => {
       [4, 'events[4].ts'],
       [5, 'events[5].ts'],
     ]);
+    await counted();
     expect((await totals(db, variantId)).impressions).toBe(before + 2);
 
     // Another workspace's key cannot count events for this workspace's variants.
     const foreign = await api.request('POST', '/v1/events', { key: other, body: { events: [event()] } });
     expect(foreign.body).toMatchObject({ accepted: 0, rejected: [{ index: 0, reason: 'unknown variant' }] });
+    await counted();
     expect((await totals(db, variantId)).impressions).toBe(before + 2);
+  });
+
+  it('refuses an event older than the dedupe window as late, and takes one just inside it', async () => {
+    const target = campaign.variants[3];
+    const inside = Date.now() - 6 * DAY;
+    const before = (await totals(db, target.id, Math.floor(inside / HOUR) * HOUR)).impressions;
+    const res = await api.request('POST', '/v1/events', {
+      key: platform,
+      body: {
+        events: [
+          event({ variantId: target.id, segment: 'retirees', ts: Date.now() - 8 * DAY }),
+          event({ variantId: target.id, segment: 'retirees', ts: inside }),
+        ],
+      },
+    });
+    expect(res.status).toBe(202);
+    expect(res.body.accepted).toBe(1);
+    expect(res.body.rejected).toEqual([
+      expect.objectContaining({ index: 0, field: 'events[0].ts', reason: expect.stringMatching(/^late: .*7-day dedupe window/) }),
+    ]);
+    await counted();
+    expect((await totals(db, target.id, Math.floor(inside / HOUR) * HOUR)).impressions).toBe(before + 1);
   });
 
   it('refuses batches over 10,000 events and keys without the platform role', async () => {
@@ -238,11 +282,12 @@ describe('engagement', () => {
       expect(res.headers['cache-control']).toBe('no-store');
       expect(res.headers['content-length']).toBe('43');
     }
-    await api.app.get(PixelIntake).flush();
+    await counted();
     await api.request('POST', '/v1/events', {
       key: platform,
       body: { events: [event({ variantId: servedVariant, type: 'impression' })] },
     });
+    await counted();
 
     const after = await totals(db, servedVariant);
     expect(after.impressions - baseline.impressions).toBe(2);
@@ -265,7 +310,7 @@ describe('engagement', () => {
     expect(res.headers.location).toBe('https://shop.example/spring?utm_source=adloom');
     const beacon = await api.request('GET', new URL(ad.body.tracking.click).pathname);
     expect(beacon.headers['content-type']).toBe('image/gif');
-    await api.app.get(PixelIntake).flush();
+    await counted();
     expect((await totals(db, ad.body.variantId)).clicks).toBe(baseline + 1);
   });
 
@@ -292,7 +337,7 @@ describe('engagement', () => {
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe('image/gif');
     }
-    await api.app.get(PixelIntake).flush();
+    await counted();
 
     expect(await totals(db, ad.body.variantId)).toEqual(baseline);
     expect(await metric(api, 'adloom_tracking_pixels_total', 'result="bad_signature"')).toBe(
@@ -372,8 +417,8 @@ describe('engagement', () => {
   });
 });
 
-describe('engagement on shutdown', () => {
-  it('writes the pixel events still waiting when the API shuts down', async () => {
+describe('engagement after the API stops', () => {
+  it('keeps the pixels it answered in the log, for a consumer started later to count', async () => {
     const api = await TestApi.start();
     let variantId: string;
     try {
@@ -396,14 +441,66 @@ describe('engagement on shutdown', () => {
 
     const client = new Client({ connectionString: api.config.DATABASE_URL });
     await client.connect();
+    const later = await createApi(api.config, { logs: false });
     try {
-      const { rows } = await client.query(
-        'SELECT sum(impressions)::int AS impressions, sum(starts)::int AS starts, sum(completes)::int AS completes FROM metric_rollup WHERE variant_id = $1',
-        [variantId],
-      );
-      expect(rows[0]).toEqual({ impressions: 1, starts: 1, completes: 1 });
+      const sums = async () =>
+        (
+          await client.query(
+            'SELECT coalesce(sum(impressions), 0)::int AS impressions, coalesce(sum(starts), 0)::int AS starts, coalesce(sum(completes), 0)::int AS completes FROM metric_rollup WHERE variant_id = $1',
+            [variantId],
+          )
+        ).rows[0];
+      expect(await sums()).toEqual({ impressions: 0, starts: 0, completes: 0 });
+      await later.get(EngagementConsumer).drain();
+      expect(await sums()).toEqual({ impressions: 1, starts: 1, completes: 1 });
     } finally {
+      await later.close();
       await client.end();
+    }
+  });
+});
+
+describe('dedupe window housekeeping', () => {
+  it('makes the partitions ahead and drops the days past the window, forgetting their ids', async () => {
+    const api = await TestApi.start();
+    try {
+      const db = api.app.get(Db);
+      const platform = await api.key('platform', 'brand-a');
+      const campaign = await seedCampaign(db, {
+        workspaceId: await workspaceIdOf(db, 'brand-a'),
+        segments: ['young-urban'],
+        variantsPerSegment: 1,
+      });
+      const id = randomUUID();
+      const body = {
+        events: [{ id, type: 'impression', variantId: campaign.variants[0].id, segment: 'young-urban', ts: Date.now() }],
+      };
+      expect((await api.request('POST', '/v1/events', { key: platform, body })).status).toBe(202);
+      await api.app.get(EngagementConsumer).drain();
+      const partitions = async () =>
+        (
+          await db.query<{ name: string }>(
+            `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+             WHERE i.inhparent = 'event_seen'::regclass ORDER BY 1`,
+          )
+        ).map((row) => row.name);
+      const today = new Date().toISOString().slice(0, 10);
+      const name = (ms: number) => `event_seen_${new Date(ms).toISOString().slice(0, 10).replace(/-/g, '')}`;
+      const seen = await db.query<{ day: string }>('SELECT day::text AS day FROM event_seen WHERE id = $1', [id]);
+      expect(seen.map((row) => row.day)).toEqual([today]);
+      expect(await partitions()).toContain(name(Date.now()));
+
+      // Eight days on, today is past the 7-day window.
+      const later = Date.now() + 8 * DAY;
+      const result = await api.app.get(DedupeWindow).housekeep(later);
+      expect(result.dropped).toContain(today);
+      const after = await partitions();
+      expect(after).not.toContain(name(Date.now()));
+      expect(after).toEqual(expect.arrayContaining([name(later), name(later + DAY), name(later + 2 * DAY)]));
+      expect(after[0] >= name(later - 7 * DAY)).toBe(true);
+      expect(await db.query('SELECT 1 FROM event_seen WHERE id = $1', [id])).toEqual([]);
+    } finally {
+      await api.close();
     }
   });
 });

@@ -6,7 +6,6 @@ import { AdloomConfig, loadConfig } from '@adloom/config';
 import { migrate } from '@adloom/db';
 import { startServices } from '@adloom/services';
 import { ROLES, Role } from '@adloom/auth';
-import { parseQueues } from '@adloom/queue';
 import { localSecrets } from './secrets';
 import { createKey } from './commands';
 import { runDemo } from './demo';
@@ -162,12 +161,13 @@ export async function main(argv: string[]): Promise<void> {
   program
     .command('worker')
     .description('consume queues')
-    .option('--queues <list>', 'comma-separated queues (default: all)', '')
+    .option('--queues <list>', 'comma-separated queues, `engagement` for the event stream (default: all)', '')
     .action(async (opts: { queues: string }) => {
       const config = loadConfig();
       requireUrls(config, 'worker');
-      const { createWorker } = await import('../../worker/src/worker.js');
-      const app = await createWorker(config, parseQueues(opts.queues));
+      const { createWorker, parseWorkerQueues } = await import('../../worker/src/worker.js');
+      const { queues, engagement } = parseWorkerQueues(opts.queues);
+      const app = await createWorker(config, queues, { engagement });
       onSignals(() => app.close(), config.SHUTDOWN_GRACE + CLOSE_MARGIN_MS);
     });
 

@@ -3,6 +3,7 @@ import type IORedis from 'ioredis';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Db } from '@adloom/db';
+import { EngagementConsumer } from '@adloom/engagement';
 import { Metrics } from '@adloom/ops';
 import { REDIS } from '@adloom/queue';
 import { ObjectStore } from '@adloom/storage';
@@ -29,7 +30,7 @@ async function check(probe: () => Promise<unknown>, timeoutMs = 2000): Promise<C
 
 /**
  * A worker's only HTTP door, for Kubernetes probes and Prometheus: `/health/live` while the process
- * runs, `/health/ready` while it takes jobs and reaches Postgres, Redis and S3 (503 once shutdown
+ * runs, `/health/ready` while it takes jobs (or engagement stream entries) and reaches Postgres, Redis and S3 (503 once shutdown
  * begins), and `/metrics`.
  */
 @Injectable()
@@ -39,6 +40,7 @@ export class WorkerHealth {
 
   constructor(
     private readonly host: WorkerHost,
+    private readonly engagement: EngagementConsumer,
     private readonly db: Db,
     private readonly store: ObjectStore,
     private readonly metrics: Metrics,
@@ -77,7 +79,7 @@ export class WorkerHealth {
         check(() => this.redis.ping()),
         check(() => this.store.ping()),
       ]);
-      const checks = { consuming: this.host.consuming, postgres, redis, s3 };
+      const checks = { consuming: this.host.consuming || this.engagement.running, postgres, redis, s3 };
       const down = (['postgres', 'redis', 's3'] as const).filter((name) => checks[name].status === 'down');
       const ready = checks.consuming && down.length === 0;
       return this.send(res, ready ? 200 : 503, { status: ready ? 'ok' : 'unavailable', down, checks });

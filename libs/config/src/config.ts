@@ -4,11 +4,11 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-/** Durations are whole seconds (`900`) or a number with a unit (`15m`, `30s`, `2h`, `500ms`). */
+/** Durations are whole seconds (`900`) or a number with a unit (`15m`, `30s`, `2h`, `7d`, `500ms`). */
 function parseDuration(raw: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(raw.trim());
   if (!m) return undefined;
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h' | 'd'];
   return Math.round(Number(m[1]) * factor);
 }
 const durationMs = z.string().transform((raw, ctx) => {
@@ -118,6 +118,17 @@ export const settingsSchema = z.object({
   /** How long a tracking pixel URL is honoured after the ad that carried it was served. */
   TRACKING_TOKEN_TTL: durationMs.default(86_400_000),
   PROVENANCE_SIGNING_KEY: z.string().min(1).optional(),
+  /**
+   * How long event ids are remembered for dedupe (in daily partitions of event_seen); an event whose
+   * timestamp is older is refused as late.
+   */
+  ENGAGEMENT_DEDUPE_WINDOW: durationMs.default(7 * 86_400_000),
+  /** How long an engagement stream entry may sit unacknowledged with a consumer before another claims it. */
+  ENGAGEMENT_CLAIM_IDLE: durationMs.default(30_000),
+  /** Engagement stream entries each consumer reads at once (each holds one pixel or up to 1,000 posted events). */
+  ENGAGEMENT_READ_COUNT: int(1, 10_000).default(200),
+  /** Concurrent consumers of the engagement stream in one worker process. */
+  ENGAGEMENT_CONSUMERS: int(1, 32).default(2),
   /** Public keys of earlier signing keys, so manifests signed before a key rotation still verify. */
   PROVENANCE_PUBLIC_KEYS: keyList.default([]),
 

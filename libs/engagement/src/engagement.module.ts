@@ -2,6 +2,9 @@ import { Global, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { HotRoutes } from '@adloom/http';
 import { AggregateImports } from './aggregate-imports';
+import { DedupeWindow } from './dedupe-window';
+import { EngagementConsumer } from './engagement-consumer';
+import { EngagementLog } from './engagement-log';
 import { acceptCsvBodies } from './csv-body';
 import { EngagementRepository } from './engagement.repository';
 import { EventIntake } from './event-intake';
@@ -17,13 +20,16 @@ import { VariantDirectory } from './variant-directory';
   controllers: [EventsController, TrackingController],
   providers: [
     EngagementRepository,
+    EngagementLog,
+    DedupeWindow,
+    EngagementConsumer,
     VariantDirectory,
     EventIntake,
     PixelIntake,
     PixelResponder,
     AggregateImports,
   ],
-  exports: [EventIntake, PixelIntake, VariantDirectory, AggregateImports],
+  exports: [EventIntake, PixelIntake, VariantDirectory, AggregateImports, EngagementConsumer, EngagementLog, DedupeWindow],
 })
 export class EngagementModule implements OnModuleInit {
   constructor(

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Db } from '@adloom/db';
+import { Db, Queryable } from '@adloom/db';
 import { RollupArrays } from './events';
 
 export interface VariantRef {
@@ -29,6 +29,13 @@ export interface VariantDictionary {
   segmentKeys: string[];
 }
 
+/** Where dedupe looks: new ids go to `today`'s partition; partitions since `windowStart` are consulted. */
+export interface SeenDays {
+  /** `YYYY-MM-DD`, UTC. */
+  today: string;
+  windowStart: string;
+}
+
 export interface ImportedFile {
   imported: boolean;
   rows: number;
@@ -43,7 +50,9 @@ const ROLLUP_COLUMNS = `campaign_id, variant_id, segment_key, hour, ${COUNTERS.j
 
 /**
  * Dedupe and rollups in one statement. The batch arrives as column arrays, each written here as one
- * array literal, which is several times faster than `pg`'s own encoding of array parameters. The ids new to `event_seen` come back from the first insert,
+ * array literal, which is several times faster than `pg`'s own encoding of array parameters. An id is
+ * new when no partition of `event_seen` within the window ($11 onwards) holds it: earlier days are
+ * looked up, today's partition ($10) refuses it by its key. The new ids come back from the insert,
  * only those are counted per variant × hour, and the counts are added to `metric_rollup`. Rows are
  * written in key order (ids, then rollup keys) so concurrent batches cannot deadlock on each other.
  * Duplicate ids within one batch must be removed before: a second copy would be counted twice.
@@ -53,8 +62,13 @@ const RECORD_EVENTS_SQL = `
     SELECT * FROM unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::numeric[])
       AS e(id, variant, type, hour, value)
   ), fresh AS (
-    INSERT INTO event_seen (workspace_id, id)
-    SELECT $1, id FROM input ORDER BY id COLLATE "C"
+    INSERT INTO event_seen (workspace_id, id, day)
+    SELECT $1, i.id, $10::date FROM input i
+    WHERE NOT EXISTS (
+      SELECT 1 FROM event_seen s
+      WHERE s.workspace_id = $1 AND s.id = i.id AND s.day >= $11::date AND s.day < $10::date
+    )
+    ORDER BY i.id COLLATE "C"
     ON CONFLICT DO NOTHING
     RETURNING id
   ), counted AS (
@@ -101,11 +115,16 @@ export class EngagementRepository {
     );
   }
 
-  /** Records a batch; returns how many of its ids were new (and so counted). */
+  /**
+   * Records a batch; returns how many of its ids were new (and so counted). New ids are remembered in
+   * the partition of `days.today`; ids remembered since `days.windowStart` count as seen.
+   */
   async recordEvents(
     workspaceId: string,
     events: EventColumns,
     dictionary: VariantDictionary,
+    days: SeenDays,
+    tx?: Queryable,
   ): Promise<number> {
     if (events.ids.length === 0) return 0;
     const row = await this.db.one<{ accepted: number }>(RECORD_EVENTS_SQL, [
@@ -118,7 +137,9 @@ export class EngagementRepository {
       dictionary.variantIds,
       dictionary.campaignIds,
       dictionary.segmentKeys,
-    ]);
+      days.today,
+      days.windowStart,
+    ], tx);
     return row!.accepted;
   }
 
@@ -170,12 +191,62 @@ export class EngagementRepository {
     });
   }
 
+  /** The days that have an `event_seen` partition, oldest first (`YYYY-MM-DD`). */
+  async seenPartitionDays(): Promise<string[]> {
+    const rows = await this.db.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+       WHERE i.inhparent = 'event_seen'::regclass ORDER BY c.relname`,
+    );
+    return rows.flatMap(({ name }) => {
+      const m = /^event_seen_(\d{4})(\d{2})(\d{2})$/.exec(name);
+      return m ? [`${m[1]}-${m[2]}-${m[3]}`] : [];
+    });
+  }
+
+  /** Makes the partitions of these days (`YYYY-MM-DD`) where missing; safe to run from many processes. */
+  async createSeenPartitions(days: readonly string[]): Promise<void> {
+    if (days.length === 0) return;
+    await this.db.transaction(async (tx) => {
+      await this.db.query(`SELECT pg_advisory_xact_lock(hashtext('event_seen partitions'))`, [], tx);
+      for (const day of days) {
+        const next = nextDay(day);
+        await this.db.query(
+          `CREATE TABLE IF NOT EXISTS ${partitionName(day)} PARTITION OF event_seen
+           FOR VALUES FROM ('${day}') TO ('${next}')`,
+          [],
+          tx,
+        );
+      }
+    });
+  }
+
+  /** Drops the partitions of these days: their ids are forgotten. */
+  async dropSeenPartitions(days: readonly string[]): Promise<void> {
+    if (days.length === 0) return;
+    await this.db.transaction(async (tx) => {
+      await this.db.query(`SELECT pg_advisory_xact_lock(hashtext('event_seen partitions'))`, [], tx);
+      for (const day of days) await this.db.query(`DROP TABLE IF EXISTS ${partitionName(day)}`, [], tx);
+    });
+  }
+
   async landingUrl(campaignId: string): Promise<string | undefined> {
     const row = await this.db.one<{ landing_url: string }>('SELECT landing_url FROM campaign WHERE id = $1', [
       campaignId,
     ]);
     return row?.landing_url;
   }
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** `event_seen_20261203` for 2026-12-03; the day is checked, as it is written into DDL. */
+function partitionName(day: string): string {
+  if (!DAY.test(day)) throw new RangeError(`not a day: ${day}`);
+  return `event_seen_${day.replace(/-/g, '')}`;
+}
+
+function nextDay(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 }
 
 /** A Postgres array literal of texts, each quoted (`{"a","b\\"c"}`). */

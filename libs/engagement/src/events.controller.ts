@@ -27,14 +27,17 @@ export class EventsController {
   ) {}
 
   @Post()
-  @HttpCode(200)
+  @HttpCode(202)
   @ApiOperation({
     summary: 'Report engagement events',
     description:
       'Up to 10,000 events `{ id, type, variantId, segment, ts, value? }`; `ts` is epoch milliseconds or an ' +
-      'ISO 8601 date-time. Each id counts once per workspace, ever: a retried batch adds nothing twice. ' +
-      'Events count in the UTC hour of their own `ts`. The answer gives how many were counted, how many ' +
-      'were duplicates, and each rejected event with its index, field and reason.',
+      'ISO 8601 date-time. 202 means the valid events are durably appended to the engagement log; they are ' +
+      'counted shortly after, in the UTC hour of their own `ts`. Each id counts once per workspace within ' +
+      'the dedupe window (7 days by default): a retried batch adds nothing twice. An event older than the ' +
+      'window is rejected as late. The answer gives how many events were taken, how many repeated an id ' +
+      'of the same batch, and each rejected event with its index, field and reason; ids counted before ' +
+      'are skipped when counting. 503 when the log cannot take events: nothing was taken, send again.',
   })
   record(@CurrentPrincipal() principal: Principal, @Body() body: EventBatchDto) {
     return this.intake.ingest(principal.workspaceId, body.events);

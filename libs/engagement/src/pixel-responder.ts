@@ -9,10 +9,10 @@ const GIF_HEADERS = { 'cache-control': 'no-store', 'content-type': 'image/gif' }
 export const PIXEL_ROUTE = '/t/*';
 
 /**
- * The tracking pixel's answer: the event counts (a HEAD request, as link checkers send, does not),
- * then a 1×1 GIF, or for a click token with `?redirect=1` a 302 to the campaign's landing page.
- * Pixels are the most frequent request of all (up to seven per ad), so `install` makes `/t/*` a hot
- * route, answered before Fastify and Nest; `TrackingController` declares the route (OpenAPI).
+ * The tracking pixel's answer, once the event is in the engagement log (a HEAD request, as link
+ * checkers send, counts nothing): a 1×1 GIF, or for a click token with `?redirect=1` a 302 to the
+ * campaign's landing page. `install` makes `/t/*` a hot route of the API until the edge serves it;
+ * `TrackingController` declares the route (OpenAPI).
  */
 @Injectable()
 export class PixelResponder {
@@ -38,24 +38,13 @@ export class PixelResponder {
     });
   }
 
-  answer(
-    method: string,
-    token: string,
-    redirect: string | undefined,
-    reply: AnswerSink,
-  ): void | Promise<void> {
+  async answer(method: string, token: string, redirect: string | undefined, reply: AnswerSink): Promise<void> {
     if (method === 'HEAD') return reply.send(200, GIF_HEADERS, PIXEL);
-    const verdict = this.pixels.track(token);
-    const clicked = verdict.ok && verdict.payload.event === 'click' && redirect !== undefined;
-    if (!clicked && !this.pixels.draining) return reply.send(200, GIF_HEADERS, PIXEL);
-    return this.slowAnswer(clicked && verdict.ok ? verdict.payload.campaignId : undefined, reply);
-  }
-
-  /** While the server drains, or for a click that redirects. */
-  private async slowAnswer(clickedCampaign: string | undefined, reply: AnswerSink): Promise<void> {
-    if (this.pixels.draining) await this.pixels.flush();
-    const landingUrl = clickedCampaign && (await this.repository.landingUrl(clickedCampaign));
-    if (landingUrl) return reply.send(302, { 'cache-control': 'no-store', location: landingUrl });
+    const verdict = await this.pixels.track(token);
+    if (verdict.ok && verdict.payload.event === 'click' && redirect !== undefined) {
+      const landingUrl = await this.repository.landingUrl(verdict.payload.campaignId);
+      if (landingUrl) return reply.send(302, { 'cache-control': 'no-store', location: landingUrl });
+    }
     reply.send(200, GIF_HEADERS, PIXEL);
   }
 }

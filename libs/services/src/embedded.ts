@@ -89,8 +89,11 @@ async function startRedis(dir: string) {
       '127.0.0.1',
       '--save',
       '',
+      // The engagement stream is the only copy of acknowledged events until a consumer commits them.
       '--appendonly',
-      'no',
+      'yes',
+      '--appendfsync',
+      'everysec',
       '--dir',
       path.resolve(dir),
     ],
