@@ -20,7 +20,9 @@ export class EventSeenPartitions1732301100000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE event_seen RENAME TO event_seen_unbounded`);
-    await q.query(`ALTER TABLE event_seen_unbounded RENAME CONSTRAINT event_seen_pkey TO event_seen_unbounded_pkey`);
+    await q.query(
+      `ALTER TABLE event_seen_unbounded RENAME CONSTRAINT event_seen_pkey TO event_seen_unbounded_pkey`,
+    );
     await q.query(`
       CREATE TABLE event_seen (
         workspace_id uuid NOT NULL,

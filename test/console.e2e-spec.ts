@@ -5,6 +5,7 @@ import { Browser, BrowserContext, chromium, Locator, Page } from 'playwright-cor
 import { loadExample } from '@adloom/campaigns';
 import { EngagementCounts, planSegments } from '@adloom/optimizer';
 import { REPORT_CSV_COLUMNS } from '@adloom/reports';
+import { EngagementConsumer } from '@adloom/engagement';
 import { createWorker } from '../apps/worker/src/worker';
 import { sql } from './support/fixtures';
 import { TestApi } from './support/harness';
@@ -196,9 +197,10 @@ async function simulateTraffic(
       key: platformKey,
       body: { events: events.slice(i, i + 10_000) },
     });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(202);
     expect(res.body.rejected).toEqual([]);
   }
+  await api.app.get(EngagementConsumer).drain();
   const all = [...totals.values()];
   return {
     impressions: all.reduce((sum, c) => sum + c.impressions, 0),

@@ -62,7 +62,8 @@ describe('engagement', () => {
 
   /** Counts what the log holds, as a worker would (no worker runs beside this API). */
   const counted = () => api.app.get(EngagementConsumer).drain();
-  const duplicatesCounted = () => metric(api, 'adloom_engagement_events_total', 'source="api",outcome="duplicate"');
+  const duplicatesCounted = () =>
+    metric(api, 'adloom_engagement_events_total', 'source="api",outcome="duplicate"');
 
   const event = (overrides: Record<string, unknown> = {}) => ({
     id: randomUUID(),
@@ -239,7 +240,11 @@ describe('engagement', () => {
     expect(res.status).toBe(202);
     expect(res.body.accepted).toBe(1);
     expect(res.body.rejected).toEqual([
-      expect.objectContaining({ index: 0, field: 'events[0].ts', reason: expect.stringMatching(/^late: .*7-day dedupe window/) }),
+      expect.objectContaining({
+        index: 0,
+        field: 'events[0].ts',
+        reason: expect.stringMatching(/^late: .*7-day dedupe window/),
+      }),
     ]);
     await counted();
     expect((await totals(db, target.id, Math.floor(inside / HOUR) * HOUR)).impressions).toBe(before + 1);
@@ -473,7 +478,15 @@ describe('dedupe window housekeeping', () => {
       });
       const id = randomUUID();
       const body = {
-        events: [{ id, type: 'impression', variantId: campaign.variants[0].id, segment: 'young-urban', ts: Date.now() }],
+        events: [
+          {
+            id,
+            type: 'impression',
+            variantId: campaign.variants[0].id,
+            segment: 'young-urban',
+            ts: Date.now(),
+          },
+        ],
       };
       expect((await api.request('POST', '/v1/events', { key: platform, body })).status).toBe(202);
       await api.app.get(EngagementConsumer).drain();
@@ -486,7 +499,9 @@ describe('dedupe window housekeeping', () => {
         ).map((row) => row.name);
       const today = new Date().toISOString().slice(0, 10);
       const name = (ms: number) => `event_seen_${new Date(ms).toISOString().slice(0, 10).replace(/-/g, '')}`;
-      const seen = await db.query<{ day: string }>('SELECT day::text AS day FROM event_seen WHERE id = $1', [id]);
+      const seen = await db.query<{ day: string }>('SELECT day::text AS day FROM event_seen WHERE id = $1', [
+        id,
+      ]);
       expect(seen.map((row) => row.day)).toEqual([today]);
       expect(await partitions()).toContain(name(Date.now()));
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EventIntake } from '@adloom/engagement';
+import { EngagementConsumer, EventIntake } from '@adloom/engagement';
 import { OptimizerService, SeededRandom } from '@adloom/optimizer';
 import { WeightTable } from '@adloom/delivery';
 import { TestApi } from './support/harness';
@@ -79,6 +79,7 @@ describe('the optimiser', () => {
       }
       const sent = await api.request('POST', '/v1/events', { key: platform, body: { events } });
       expect(sent.body.accepted).toBe(events.length);
+      await api.app.get(EngagementConsumer).drain();
       const pass = await api.request('POST', `/v1/campaigns/${campaign.campaignId}/optimize`, {
         key: marketer,
       });

@@ -175,7 +175,8 @@ export class EngagementConsumer implements OnApplicationShutdown {
     if (pixels.length > 0) {
       // A pixel's token names its variant; the variant names the workspace.
       const known = await this.variants.resolve(pixels.map((event) => event.variantId));
-      for (const event of pixels) add(known.get(event.variantId)?.workspaceId ?? NO_WORKSPACE, 'pixel', [event]);
+      for (const event of pixels)
+        add(known.get(event.variantId)?.workspaceId ?? NO_WORKSPACE, 'pixel', [event]);
     }
     if (groups.size > 0) await this.intake.commit([...groups.values()]);
     await this.log.commit(

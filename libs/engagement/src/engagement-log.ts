@@ -168,7 +168,11 @@ export class EngagementLog implements OnModuleInit, OnApplicationShutdown {
   /** Acknowledges and removes entries whose events Postgres has committed. */
   async commit(client: IORedis, ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    const results = await client.multi().xack(this.key, ROLLUP_GROUP, ...ids).xdel(this.key, ...ids).exec();
+    const results = await client
+      .multi()
+      .xack(this.key, ROLLUP_GROUP, ...ids)
+      .xdel(this.key, ...ids)
+      .exec();
     const failed = results?.find(([error]) => error)?.[0];
     if (failed) throw failed;
   }

@@ -29,7 +29,15 @@ import { VariantDirectory } from './variant-directory';
     PixelResponder,
     AggregateImports,
   ],
-  exports: [EventIntake, PixelIntake, VariantDirectory, AggregateImports, EngagementConsumer, EngagementLog, DedupeWindow],
+  exports: [
+    EventIntake,
+    PixelIntake,
+    VariantDirectory,
+    AggregateImports,
+    EngagementConsumer,
+    EngagementLog,
+    DedupeWindow,
+  ],
 })
 export class EngagementModule implements OnModuleInit {
   constructor(

@@ -127,19 +127,23 @@ export class EngagementRepository {
     tx?: Queryable,
   ): Promise<number> {
     if (events.ids.length === 0) return 0;
-    const row = await this.db.one<{ accepted: number }>(RECORD_EVENTS_SQL, [
-      workspaceId,
-      textArrayLiteral(events.ids),
-      arrayLiteral(events.variants),
-      arrayLiteral(events.types),
-      arrayLiteral(events.hours),
-      arrayLiteral(events.values),
-      dictionary.variantIds,
-      dictionary.campaignIds,
-      dictionary.segmentKeys,
-      days.today,
-      days.windowStart,
-    ], tx);
+    const row = await this.db.one<{ accepted: number }>(
+      RECORD_EVENTS_SQL,
+      [
+        workspaceId,
+        textArrayLiteral(events.ids),
+        arrayLiteral(events.variants),
+        arrayLiteral(events.types),
+        arrayLiteral(events.hours),
+        arrayLiteral(events.values),
+        dictionary.variantIds,
+        dictionary.campaignIds,
+        dictionary.segmentKeys,
+        days.today,
+        days.windowStart,
+      ],
+      tx,
+    );
     return row!.accepted;
   }
 

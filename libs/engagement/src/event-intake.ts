@@ -5,7 +5,13 @@ import { Db, Queryable } from '@adloom/db';
 import { Metrics } from '@adloom/ops';
 import { DedupeWindow } from './dedupe-window';
 import { EngagementLog } from './engagement-log';
-import { EngagementRepository, EventColumns, SeenDays, VariantDictionary, VariantRef } from './engagement.repository';
+import {
+  EngagementRepository,
+  EventColumns,
+  SeenDays,
+  VariantDictionary,
+  VariantRef,
+} from './engagement.repository';
 import { checkEvent } from './event-validation';
 import { EngagementEvent, EVENT_TYPES, EventType, MAX_EVENTS_PER_BATCH } from './events';
 import { EVENTS_PER_ENTRY, LogEntry } from './log-entry';

@@ -45,7 +45,13 @@ export function decodeEntry(fields: readonly string[]): LogEntry | undefined {
   for (const tuple of tuples as Tuple[]) {
     const type = EVENT_TYPES[tuple[1]];
     if (!type) return undefined;
-    const event: EngagementEvent = { id: tuple[0], type, variantId: tuple[2], segment: tuple[3], ts: tuple[4] };
+    const event: EngagementEvent = {
+      id: tuple[0],
+      type,
+      variantId: tuple[2],
+      segment: tuple[3],
+      ts: tuple[4],
+    };
     if (tuple.length > 5) event.value = tuple[5];
     events.push(event);
   }

@@ -56,7 +56,9 @@ export class PixelIntake {
       this.pixels.labels('late').inc();
       return { ok: false, reason: 'late' };
     }
-    await this.log.append([{ workspaceId: '', source: 'pixel', events: [eventFromToken(verdict.payload, now)] }]);
+    await this.log.append([
+      { workspaceId: '', source: 'pixel', events: [eventFromToken(verdict.payload, now)] },
+    ]);
     this.pixels.labels('counted').inc();
     return verdict;
   }

@@ -38,7 +38,12 @@ export class PixelResponder {
     });
   }
 
-  async answer(method: string, token: string, redirect: string | undefined, reply: AnswerSink): Promise<void> {
+  async answer(
+    method: string,
+    token: string,
+    redirect: string | undefined,
+    reply: AnswerSink,
+  ): Promise<void> {
     if (method === 'HEAD') return reply.send(200, GIF_HEADERS, PIXEL);
     const verdict = await this.pixels.track(token);
     if (verdict.ok && verdict.payload.event === 'click' && redirect !== undefined) {
