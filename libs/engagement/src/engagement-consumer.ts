@@ -122,6 +122,8 @@ export class EngagementConsumer implements OnApplicationShutdown {
         if (Date.now() - lastClaim >= this.config.ENGAGEMENT_CLAIM_IDLE / 2) {
           lastClaim = Date.now();
           entries = await this.log.claim(connection, consumer, this.config.ENGAGEMENT_CLAIM_IDLE, count);
+          // A full claim: a dead consumer may have left more; take them next.
+          if (entries.length === count) lastClaim = 0;
         }
         if (entries.length === 0 && pending) {
           entries = await this.log.read(connection, consumer, count, { pending: true });
