@@ -127,7 +127,7 @@ export const settingsSchema = z.object({
   ENGAGEMENT_DEDUPE_WINDOW: durationMs.default(7 * 86_400_000),
   /** How long an engagement stream entry may sit unacknowledged with a consumer before another claims it. */
   ENGAGEMENT_CLAIM_IDLE: durationMs.default(30_000),
-  /** Engagement stream entries each consumer reads at once (each holds one pixel or up to 1,000 posted events). */
+  /** Engagement stream entries each consumer reads at once (each holds one pixel or up to 100 posted events). */
   ENGAGEMENT_READ_COUNT: int(1, 10_000).default(200),
   /** Concurrent consumers of the engagement stream in one worker process. */
   ENGAGEMENT_CONSUMERS: int(1, 32).default(2),

@@ -45,7 +45,7 @@ export class EngagementLog implements OnModuleInit, OnApplicationShutdown {
     if (!metrics.registry.getSingleMetric('adloom_engagement_stream_length')) {
       new Gauge({
         name: 'adloom_engagement_stream_length',
-        help: 'Engagement stream entries not yet counted in the rollups (each one pixel or up to 1,000 posted events)',
+        help: 'Engagement stream entries not yet counted in the rollups (each one pixel or up to 100 posted events)',
         registers: [metrics.registry],
         async collect() {
           const figures = await backlog();

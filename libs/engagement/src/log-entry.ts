@@ -12,7 +12,7 @@ export interface LogEntry {
 }
 
 /** Posted batches are cut into entries of at most this many events. */
-export const EVENTS_PER_ENTRY = 1_000;
+export const EVENTS_PER_ENTRY = 100;
 
 type Tuple = [id: string, type: number, variantId: string, segment: string, ts: number, value?: number];
 const TYPE_INDEX = new Map<EventType, number>(EVENT_TYPES.map((type, index) => [type, index]));
