@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import IORedis from 'ioredis';
+import { once } from 'node:events';
 import { Gauge } from 'prom-client';
 import { Clock } from '@adloom/common';
 import { AdloomConfig, CONFIG } from '@adloom/config';
@@ -64,16 +65,24 @@ export class EngagementLog implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  onModuleInit(): void {
+  /** Connects before the process serves (for up to APPEND_TIMEOUT_MS): the first pixels need no 503. */
+  async onModuleInit(): Promise<void> {
     if (!this.config.REDIS_URL) return;
-    this.producer = new IORedis(this.config.REDIS_URL, {
+    const producer = new IORedis(this.config.REDIS_URL, {
       enableAutoPipelining: true,
       // Fail, never wait: an event is acknowledged only once Redis has it.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: APPEND_TIMEOUT_MS,
     });
-    this.producer.on('error', (error: Error) => this.logger.debug(`redis: ${error.message}`));
+    producer.on('error', (error: Error) => this.logger.debug(`redis: ${error.message}`));
+    this.producer = producer;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      // `once` rejects on an 'error' event: Redis not there yet is not a reason to stop booting.
+      once(producer, 'ready').catch(() => undefined),
+      new Promise((resolve) => (timer = setTimeout(resolve, APPEND_TIMEOUT_MS))),
+    ]).finally(() => clearTimeout(timer));
   }
 
   onApplicationShutdown(): void {
