@@ -422,18 +422,21 @@ describe('engagement', () => {
   });
 });
 
+/** An API of its own, a platform key of workspace brand-a and a campaign of one variant. */
+async function apiWithCampaign() {
+  const api = await TestApi.start();
+  const db = api.app.get(Db);
+  const platform = await api.key('platform', 'brand-a');
+  const workspaceId = await workspaceIdOf(db, 'brand-a');
+  const campaign = await seedCampaign(db, { workspaceId, segments: ['young-urban'], variantsPerSegment: 1 });
+  return { api, db, platform, campaign };
+}
+
 describe('engagement after the API stops', () => {
   it('keeps the pixels it answered in the log, for a consumer started later to count', async () => {
-    const api = await TestApi.start();
+    const { api, platform, campaign } = await apiWithCampaign();
     let variantId: string;
     try {
-      const db = api.app.get(Db);
-      const platform = await api.key('platform', 'brand-a');
-      const campaign = await seedCampaign(db, {
-        workspaceId: await workspaceIdOf(db, 'brand-a'),
-        segments: ['young-urban'],
-        variantsPerSegment: 1,
-      });
       const ad = await api.request('GET', `/v1/delivery/${campaign.campaignId}/ad?segment=young-urban`, {
         key: platform,
       });
@@ -467,15 +470,8 @@ describe('engagement after the API stops', () => {
 
 describe('dedupe window housekeeping', () => {
   it('makes the partitions ahead and drops the days past the window, forgetting their ids', async () => {
-    const api = await TestApi.start();
+    const { api, db, platform, campaign } = await apiWithCampaign();
     try {
-      const db = api.app.get(Db);
-      const platform = await api.key('platform', 'brand-a');
-      const campaign = await seedCampaign(db, {
-        workspaceId: await workspaceIdOf(db, 'brand-a'),
-        segments: ['young-urban'],
-        variantsPerSegment: 1,
-      });
       const id = randomUUID();
       const body = {
         events: [

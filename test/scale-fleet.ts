@@ -53,6 +53,28 @@ export class FleetProcess {
   }
 }
 
+/** The environment of an `adloom` child process that uses `config`'s services and settings. */
+export function processEnv(c: AdloomConfig, overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'error',
+    ADLOOM_SERVICES: 'external',
+    ADLOOM_HOME: c.ADLOOM_HOME,
+    DATABASE_URL: c.DATABASE_URL,
+    DATABASE_POOL_SIZE: '4',
+    REDIS_URL: c.REDIS_URL,
+    QUEUE_PREFIX: c.QUEUE_PREFIX,
+    S3_ENDPOINT: c.S3_ENDPOINT,
+    S3_BUCKET: c.S3_BUCKET,
+    S3_ACCESS_KEY_ID: c.S3_ACCESS_KEY_ID,
+    S3_SECRET_ACCESS_KEY: c.S3_SECRET_ACCESS_KEY,
+    S3_FORCE_PATH_STYLE: 'true',
+    TRACKING_SECRET: c.TRACKING_SECRET,
+    ...overrides,
+  };
+}
+
 /** An admin key in the shape the API accepts, for ADLOOM_BOOTSTRAP_ADMIN_KEY. */
 export const newAdminKey = () => `adl_${randomBytes(24).toString('hex')}`;
 
@@ -83,26 +105,7 @@ export class Fleet {
 
   /** The settings every process of this fleet shares, as environment variables. */
   env(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
-    const c = this.config;
-    return {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'error',
-      ADLOOM_SERVICES: 'external',
-      ADLOOM_HOME: c.ADLOOM_HOME,
-      DATABASE_URL: c.DATABASE_URL,
-      DATABASE_POOL_SIZE: '4',
-      REDIS_URL: c.REDIS_URL,
-      QUEUE_PREFIX: c.QUEUE_PREFIX,
-      S3_ENDPOINT: c.S3_ENDPOINT,
-      S3_BUCKET: c.S3_BUCKET,
-      S3_ACCESS_KEY_ID: c.S3_ACCESS_KEY_ID,
-      S3_SECRET_ACCESS_KEY: c.S3_SECRET_ACCESS_KEY,
-      S3_FORCE_PATH_STYLE: 'true',
-      TRACKING_SECRET: c.TRACKING_SECRET,
-      JOB_LOCK: '3s',
-      ...overrides,
-    };
+    return processEnv(this.config, { JOB_LOCK: '3s', ...overrides });
   }
 
   /** Starts `adloom api` on a free port and waits until it is ready. */
@@ -135,27 +138,38 @@ export class Fleet {
     this.redis.kill('SIGKILL');
   }
 
-  private async spawn(name: string, args: string[], env: Record<string, string>, port: number) {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: this.env(env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const proc = new FleetProcess(name, child, `http://127.0.0.1:${port}`);
-    this.processes.push(proc);
-    try {
-      await waitFor(
-        async () => {
-          if (!proc.running) throw new Error(`exited early`);
-          return (await fetch(`${proc.url}/health/ready`).catch(() => undefined))?.status === 200;
-        },
-        60_000,
-        `${name} to be ready`,
-      );
-    } catch (error) {
-      throw new Error(`${name}: ${(error as Error).message}\n${proc.output}`);
-    }
-    return proc;
+  private spawn(name: string, args: string[], env: Record<string, string>, port: number) {
+    return startAdloom(name, args, this.env(env), port, this.processes);
   }
+}
+
+/**
+ * Starts `adloom <args>` with `env`, listed in `processes` at once (so a failed start is still
+ * stopped), and waits until its /health/ready on `port` answers 200.
+ */
+export async function startAdloom(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  port: number,
+  processes: FleetProcess[],
+): Promise<FleetProcess> {
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = new FleetProcess(name, child, `http://127.0.0.1:${port}`);
+  processes.push(proc);
+  try {
+    await waitFor(
+      async () => {
+        if (!proc.running) throw new Error(`exited early`);
+        return (await fetch(`${proc.url}/health/ready`).catch(() => undefined))?.status === 200;
+      },
+      60_000,
+      `${name} to be ready`,
+    );
+  } catch (error) {
+    throw new Error(`${name}: ${(error as Error).message}\n${proc.output}`);
+  }
+  return proc;
 }
 
 /** A JSON request over real HTTP to one of the fleet's APIs. */

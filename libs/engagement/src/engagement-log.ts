@@ -43,23 +43,31 @@ export class EngagementLog implements OnModuleInit, OnApplicationShutdown {
   ) {
     this.key = `${config.QUEUE_PREFIX}:engagement`;
     const backlog = () => this.backlogOrUndefined();
-    if (!metrics.registry.getSingleMetric('adloom_engagement_stream_length')) {
+    const gauges: [
+      name: string,
+      help: string,
+      value: (b: { length: number; oldestAgeMs: number }) => number,
+    ][] = [
+      [
+        'adloom_engagement_stream_length',
+        'Engagement stream entries not yet counted in the rollups (each one pixel or up to 100 posted events)',
+        (b) => b.length,
+      ],
+      [
+        'adloom_engagement_stream_oldest_age_seconds',
+        'Age of the oldest engagement stream entry not yet counted in the rollups (0 when none waits)',
+        (b) => b.oldestAgeMs / 1000,
+      ],
+    ];
+    for (const [name, help, value] of gauges) {
+      if (metrics.registry.getSingleMetric(name)) continue;
       new Gauge({
-        name: 'adloom_engagement_stream_length',
-        help: 'Engagement stream entries not yet counted in the rollups (each one pixel or up to 100 posted events)',
+        name,
+        help,
         registers: [metrics.registry],
         async collect() {
           const figures = await backlog();
-          if (figures) this.set(figures.length);
-        },
-      });
-      new Gauge({
-        name: 'adloom_engagement_stream_oldest_age_seconds',
-        help: 'Age of the oldest engagement stream entry not yet counted in the rollups (0 when none waits)',
-        registers: [metrics.registry],
-        async collect() {
-          const figures = await backlog();
-          if (figures) this.set(figures.oldestAgeMs / 1000);
+          if (figures) this.set(value(figures));
         },
       });
     }

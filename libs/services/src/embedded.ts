@@ -71,6 +71,28 @@ function redisServerPath(): string | undefined {
   return found.status === 0 ? found.stdout.trim() : undefined;
 }
 
+/**
+ * How Adloom starts a `redis-server` of its own: on 127.0.0.1, no snapshots, and AOF flushed every
+ * second, since the engagement stream is the only copy of acknowledged events until a consumer
+ * commits them.
+ */
+export function redisServerArgs(port: number, dir: string): string[] {
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--dir',
+    path.resolve(dir),
+  ];
+}
+
 async function startRedis(dir: string) {
   const binary = redisServerPath();
   if (!binary) {
@@ -80,25 +102,7 @@ async function startRedis(dir: string) {
   }
   fs.mkdirSync(dir, { recursive: true });
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    binary,
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      // The engagement stream is the only copy of acknowledged events until a consumer commits them.
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'everysec',
-      '--dir',
-      path.resolve(dir),
-    ],
-    { stdio: 'ignore' },
-  );
+  const child: ChildProcess = spawn(binary, redisServerArgs(port, dir), { stdio: 'ignore' });
   await waitFor(() => redisAnswers('127.0.0.1', port), 10_000, 'redis-server');
   const stop = () =>
     new Promise<void>((resolve) => {
