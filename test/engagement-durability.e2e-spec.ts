@@ -319,7 +319,7 @@ describe('engagement durability', () => {
     expect(retried.unanswered).toEqual([]);
     await deployment.caughtUp(60_000);
     expect(await impressions(deployment.db, seeded.campaignId)).toBe(20_000);
-  }, 240_000);
+  }, 480_000);
 
   it('answers every pixel while Postgres is unreachable for 30 s, and counts them all after', async () => {
     const seeded = await campaign();
@@ -373,7 +373,7 @@ describe('engagement durability', () => {
       ),
     ).toBe(answered.length);
     expect(await impressions(deployment.db, seeded.campaignId)).toBe(answered.length);
-  }, 240_000);
+  }, 480_000);
 
   it('loses nothing and counts nothing twice when the consumer is killed mid-batch', async () => {
     const seeded = await campaign();
@@ -405,7 +405,7 @@ describe('engagement durability', () => {
         list.map((p) => p.id),
       ),
     ).toBe(30_000);
-  }, 240_000);
+  }, 480_000);
 
   it('answers 503 problem+json on the pixel route while Redis is down', async () => {
     const seeded = await campaign();
