@@ -8,6 +8,7 @@ import { EventSeenCollation1732300650000 } from './1732300650000-event-seen-coll
 import { PlanOrderIndexes1732300700000 } from './1732300700000-plan-order-indexes';
 import { VariantWaveScope1732300800000 } from './1732300800000-variant-wave-scope';
 import { EventSeenPartitions1732301100000 } from './1732301100000-event-seen-partitions';
+import { OptimizerDecisions1732301300000 } from './1732301300000-optimizer-decisions';
 import { ProviderRouting1732301400000 } from './1732301400000-provider-routing';
 
 /** Every migration in order. Generated, then read and tidied by hand; run by `adloom migrate`. */
@@ -22,5 +23,6 @@ export const MIGRATIONS = [
   PlanOrderIndexes1732300700000,
   VariantWaveScope1732300800000,
   EventSeenPartitions1732301100000,
+  OptimizerDecisions1732301300000,
   ProviderRouting1732301400000,
 ];

@@ -5,7 +5,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config.PORT).toBe(3000);
     expect(config.ADLOOM_SERVICES).toBe('auto');
-    expect(config.OPTIMIZE_INTERVAL).toBe(900_000);
+    expect(config.OPTIMIZE_INTERVAL).toBe(60_000);
     expect(Object.isFrozen(config)).toBe(true);
   });
 

@@ -138,7 +138,7 @@ export const settingsSchema = z.object({
   COMPOSE_CONCURRENCY: int(1, 64).default(1),
   GENERATE_RATE_PER_MINUTE: int(1, 100_000).default(60),
   GENERATE_TIMEOUT: durationMs.default(1_800_000),
-  OPTIMIZE_INTERVAL: durationMs.default(900_000),
+  OPTIMIZE_INTERVAL: durationMs.default(60_000),
   /** Start an evolution wave from each newly declared winner (a campaign's own setting wins). */
   OPTIMIZE_AUTO_EVOLVE: bool.default(true),
   RECONCILE_INTERVAL: durationMs.default(60_000),

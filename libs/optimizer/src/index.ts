@@ -12,3 +12,6 @@ export * from './errors';
 export * from './optimizer.repository';
 export * from './optimizer.service';
 export * from './optimizer.module';
+export * from './guards';
+export * from './discount';
+export * from './late-conversions';

@@ -1,4 +1,14 @@
-import { AllocationOptions, computeWeights } from './allocation';
+import { AllocationOptions, DEFAULT_FLOOR, DEFAULT_MIN_TRIALS, computeWeights } from './allocation';
+import {
+  DEFAULT_GUARDS,
+  GuardSettings,
+  GuardedArm,
+  PauseReason,
+  WinnerState,
+  WinnerStep,
+  pauseDecisions,
+  stepWinner,
+} from './guards';
 import { DEFAULT_WINNER_THRESHOLD, PauseOptions, autoPauseCandidates, pickWinner } from './decisions';
 import {
   EngagementCounts,
@@ -68,4 +78,57 @@ export function planSegments(
       pauseCandidates,
     };
   });
+}
+
+export interface GuardOptions {
+  guards?: Partial<GuardSettings>;
+  /** Share every live arm keeps, as in `computeWeights`. Default 0.01. */
+  floor?: number;
+  /** Equal weights until every live arm has this many trials over its lifetime. Default 100. */
+  minTrials?: number;
+  /** false: nothing is paused (the rule is still reported). Default true. */
+  autoPause?: boolean;
+}
+
+export interface GuardedSegment {
+  /** Traffic share per arm in input order; 0 for a paused arm. */
+  weights: number[];
+  burnIn: boolean;
+  paused: Map<string, PauseReason>;
+  winner: WinnerStep;
+}
+
+/**
+ * One segment's decisions in a run: which arms are paused (weight 0, re-judged every run), the live
+ * arms' Thompson weights with the floor, burn-in while a live arm is short of its lifetime minimum,
+ * and the winner state after this run. `lifetimeTrials` are undiscounted, in the arms' order.
+ */
+export function guardSegment(
+  arms: readonly GuardedArm[],
+  lifetimeTrials: readonly number[],
+  previous: WinnerState,
+  now: string,
+  options: GuardOptions = {},
+): GuardedSegment {
+  const settings = { ...DEFAULT_GUARDS, ...options.guards };
+  const paused =
+    options.autoPause === false ? new Map<string, PauseReason>() : pauseDecisions(arms, settings);
+  const live = arms.map((arm) => !paused.has(arm.variantId));
+  const liveCount = live.filter(Boolean).length;
+  const minTrials = options.minTrials ?? DEFAULT_MIN_TRIALS;
+  const burnIn = arms.some((_, i) => live[i] && lifetimeTrials[i] < minTrials);
+  const floor = Math.min(options.floor ?? DEFAULT_FLOOR, 1 / Math.max(1, liveCount));
+  const total = arms.reduce((sum, arm, i) => sum + (live[i] ? arm.probabilityBest : 0), 0);
+  const weights = arms.map((arm, i) => {
+    if (!live[i]) return 0;
+    if (burnIn || !(total > 0)) return 1 / liveCount;
+    return floor + (1 - liveCount * floor) * (arm.probabilityBest / total);
+  });
+  const winner = stepWinner(
+    previous,
+    arms.filter((_, i) => live[i]),
+    now,
+    settings,
+  );
+  return { weights, burnIn, paused, winner };
 }

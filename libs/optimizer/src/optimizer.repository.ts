@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Db, Queryable } from '@adloom/db';
+import { GuardSettings, PauseReason, WinnerState } from './guards';
 import { Objective } from './posteriors';
 
 export interface CampaignForOptimizer {
@@ -16,23 +17,37 @@ export interface CampaignForOptimizer {
 export interface OptimizerSettings {
   floor?: number;
   minImpressions?: number;
-  winnerThreshold?: number;
-  pauseThreshold?: number;
+  /** Discount half-life in hours (fatigue); null: stationary. Default DEFAULT_HALF_LIFE_HOURS. */
+  halfLifeHours?: number | null;
+  guards?: Partial<GuardSettings>;
   autoPause?: boolean;
   autoEvolve?: boolean;
 }
 
-export interface ArmRow {
-  variant_id: string;
-  template_version_id: string;
-  locale: string;
-  slots: Record<string, number>;
-  segment_key: string;
+interface Counters {
   impressions: number;
   starts: number;
   completes: number;
   clicks: number;
   conversions: number;
+}
+
+/** One approved variant in its segment: lifetime counts, and `discounted` ones weighted by age. */
+export interface ArmRow extends Counters {
+  variant_id: string;
+  template_version_id: string;
+  locale: string;
+  slots: Record<string, number>;
+  segment_key: string;
+  discounted: Counters;
+}
+
+/** What a run decided per variant, and the rules, as the report and console show them. */
+export interface SegmentDecisions {
+  rules: { pause: string; winner: string };
+  halfLifeHours: number | null;
+  winnerState: WinnerState;
+  paused: Record<string, PauseReason>;
 }
 
 export type Snapshot = Record<
@@ -41,6 +56,7 @@ export type Snapshot = Record<
 >;
 
 export interface HistoryRow {
+  segment_key: string;
   weights: Record<string, number>;
   counts: Snapshot;
   computed_at: Date;
@@ -64,28 +80,62 @@ export class OptimizerRepository {
     );
   }
 
-  /** Approved variants with their summed engagement in their segment, one index-backed aggregate. */
-  arms(campaignId: string) {
-    return this.db.query<ArmRow>(
-      `SELECT v.id AS variant_id, v.template_version_id, v.locale, v.slots, s.key AS segment_key,
+  /**
+   * Approved variants with their summed engagement in their segment, lifetime and discounted: each
+   * hour weighs 0.5^(age / half-life), age counted from the campaign's newest rollup hour (null
+   * half-life: weight 1). One index-backed aggregate.
+   */
+  async arms(campaignId: string, halfLifeHours: number | null): Promise<ArmRow[]> {
+    const rows = await this.db.query<ArmRow & { d: number[] }>(
+      `WITH newest AS (SELECT max(hour) AS hour FROM metric_rollup WHERE campaign_id = $1)
+       SELECT v.id AS variant_id, v.template_version_id, v.locale, v.slots, s.key AS segment_key,
               coalesce(sum(r.impressions), 0)::float8 AS impressions, coalesce(sum(r.starts), 0)::float8 AS starts,
               coalesce(sum(r.completes), 0)::float8 AS completes, coalesce(sum(r.clicks), 0)::float8 AS clicks,
-              coalesce(sum(r.conversions), 0)::float8 AS conversions
+              coalesce(sum(r.conversions), 0)::float8 AS conversions,
+              ARRAY[coalesce(sum(r.impressions * w.w), 0), coalesce(sum(r.starts * w.w), 0),
+                    coalesce(sum(r.completes * w.w), 0), coalesce(sum(r.clicks * w.w), 0),
+                    coalesce(sum(r.conversions * w.w), 0)]::float8[] AS d
        FROM variant v
        JOIN segment s ON s.id = v.segment_id
+       CROSS JOIN newest
        LEFT JOIN metric_rollup r ON r.campaign_id = v.campaign_id AND r.variant_id = v.id AND r.segment_key = s.key
+       LEFT JOIN LATERAL (
+         SELECT CASE WHEN $2::float8 IS NULL THEN 1::float8
+                     ELSE power(0.5::float8, extract(epoch FROM newest.hour - r.hour)::float8 / 3600 / $2::float8) END AS w
+       ) w ON true
        WHERE v.campaign_id = $1 AND v.state = 'approved'
        GROUP BY v.id, s.key
        ORDER BY s.key, v.created_at, v.id`,
-      [campaignId],
+      [campaignId, halfLifeHours],
+    );
+    return rows.map(({ d, ...row }) => ({
+      ...row,
+      discounted: { impressions: d[0], starts: d[1], completes: d[2], clicks: d[3], conversions: d[4] },
+    }));
+  }
+
+  /** Each segment's latest `limit` allocation snapshots, oldest first: enough for the live arms' periods. */
+  history(campaignId: string, limit = 200) {
+    return this.db.query<HistoryRow>(
+      `SELECT segment_key, weights, counts, computed_at FROM (
+         SELECT h.*, row_number() OVER (PARTITION BY segment_key ORDER BY computed_at DESC, id DESC) AS newest
+         FROM allocation_history h WHERE campaign_id = $1) h
+       WHERE newest <= $2
+       ORDER BY segment_key, computed_at, id`,
+      [campaignId, limit],
     );
   }
 
-  history(campaignId: string, segmentKey: string) {
-    return this.db.query<HistoryRow>(
-      `SELECT weights, counts, computed_at FROM allocation_history
-       WHERE campaign_id = $1 AND segment_key = $2 ORDER BY computed_at, id`,
-      [campaignId, segmentKey],
+  /** The previous run's decisions per segment (winner state and pauses carry over). */
+  async previous(campaignId: string): Promise<Map<string, { decisions: SegmentDecisions }>> {
+    const rows = await this.db.query<{ segment_key: string; decisions: Partial<SegmentDecisions> }>(
+      `SELECT segment_key, decisions FROM allocation WHERE campaign_id = $1`,
+      [campaignId],
+    );
+    return new Map(
+      rows
+        .filter((r) => r.decisions.winnerState !== undefined)
+        .map((r) => [r.segment_key, { decisions: r.decisions as SegmentDecisions }]),
     );
   }
 
@@ -99,6 +149,9 @@ export class OptimizerRepository {
       reason: string | null;
       srmP: number | null;
       counts: Snapshot;
+      decisions: SegmentDecisions;
+      /** Also append to allocation_history. */
+      history: boolean;
     },
     tx: Queryable,
   ): Promise<void> {
@@ -111,28 +164,19 @@ export class OptimizerRepository {
       allocation.reason,
     ];
     await this.db.query(
-      `INSERT INTO allocation (campaign_id, segment_key, weights, p_best, frozen, reason, computed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, now())
+      `INSERT INTO allocation (campaign_id, segment_key, weights, p_best, frozen, reason, decisions, computed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, now())
        ON CONFLICT (campaign_id, segment_key) DO UPDATE SET weights = EXCLUDED.weights, p_best = EXCLUDED.p_best,
-         frozen = EXCLUDED.frozen, reason = EXCLUDED.reason, computed_at = EXCLUDED.computed_at`,
-      params,
+         frozen = EXCLUDED.frozen, reason = EXCLUDED.reason, decisions = EXCLUDED.decisions,
+         computed_at = EXCLUDED.computed_at`,
+      [...params, JSON.stringify(allocation.decisions)],
       tx,
     );
+    if (!allocation.history) return;
     await this.db.query(
       `INSERT INTO allocation_history (campaign_id, segment_key, weights, p_best, frozen, reason, srm_p, counts)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [...params, allocation.srmP, JSON.stringify(allocation.counts)],
-      tx,
-    );
-  }
-
-  async pause(variantIds: string[], tx: Queryable): Promise<void> {
-    if (!variantIds.length) return;
-    await this.db.query(
-      `UPDATE variant SET state = 'paused', review_reason = 'paused by the optimiser: P(best) stayed below the threshold',
-              updated_at = now()
-       WHERE id = ANY($1::uuid[]) AND state = 'approved'`,
-      [variantIds],
       tx,
     );
   }

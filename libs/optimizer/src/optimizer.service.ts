@@ -5,8 +5,10 @@ import { JobData, JobHandler, Queues } from '@adloom/queue';
 import { DeliveryCache } from '@adloom/delivery';
 import { PlannerService } from '@adloom/planner';
 import { OptimizerError } from './errors';
-import { planSegments, SegmentPlan } from './optimize';
+import { guardSegment, planSegments } from './optimize';
 import { EngagementCounts, Objective, armFamilyKey, objectiveCounts } from './posteriors';
+import { DEFAULT_HALF_LIFE_HOURS } from './discount';
+import { DEFAULT_GUARDS, NO_WINNER, describeRules } from './guards';
 import { postStratifiedRates } from './post-stratification';
 import { sampleRatioMismatch } from './sample-ratio';
 import {
@@ -14,6 +16,7 @@ import {
   CampaignForOptimizer,
   HistoryRow,
   OptimizerRepository,
+  SegmentDecisions,
   Snapshot,
 } from './optimizer.repository';
 
@@ -26,8 +29,11 @@ export interface SegmentOutcome {
   burnIn: boolean;
   frozen: boolean;
   srmP: number | null;
+  /** The declared winner (it stays declared until the withdrawal rule says otherwise). */
   winner: string | null;
+  /** Variants at weight 0 by the pause rule; re-judged every run. */
   paused: string[];
+  decisions: SegmentDecisions;
 }
 
 export interface OptimizeOutcome {
@@ -43,6 +49,10 @@ interface Period {
 }
 
 const ZERO = { impressions: 0, starts: 0, completes: 0, clicks: 0, conversions: 0 };
+
+/** A new history snapshot only when the split moved: runs a minute apart would otherwise write 1,440 a day. */
+const HISTORY_WEIGHT_CHANGE = 0.005;
+const HISTORY_MAX_AGE_MS = 3_600_000;
 
 function snapshotOf(arms: ArmRow[]): Snapshot {
   return Object.fromEntries(
@@ -69,6 +79,27 @@ function minus(later: Snapshot[string] | undefined, earlier: Snapshot[string] | 
     clicks: a.clicks - b.clicks,
     conversions: a.conversions - b.conversions,
   };
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+/** Whether a run's weights differ enough from the last snapshot's, or it is old enough, to record. */
+function historyDue(last: HistoryRow, weights: Record<string, number>, now: string): boolean {
+  if (Date.parse(now) - new Date(last.computed_at).getTime() >= HISTORY_MAX_AGE_MS) return true;
+  const ids = new Set([...Object.keys(last.weights), ...Object.keys(weights)]);
+  for (const id of ids) {
+    if (Math.abs((last.weights[id] ?? -1) - (weights[id] ?? -1)) >= HISTORY_WEIGHT_CHANGE) return true;
+  }
+  return false;
 }
 
 /**
@@ -161,65 +192,121 @@ export class OptimizerService implements OnApplicationShutdown {
       );
     }
     const settings = campaign.optimizer ?? {};
-    const arms = await this.repo.arms(campaignId);
+    const halfLife = settings.halfLifeHours === undefined ? DEFAULT_HALF_LIFE_HOURS : settings.halfLifeHours;
+    const guards = { ...DEFAULT_GUARDS, ...settings.guards };
+    const rules = describeRules(guards);
+    const [arms, history, previous] = await Promise.all([
+      this.repo.arms(campaignId, halfLife),
+      this.repo.history(campaignId),
+      this.repo.previous(campaignId),
+    ]);
     const poolKey = (a: ArmRow) => armFamilyKey(a.template_version_id, a.locale, a.slots);
-    const bySegment = new Map<string, ArmRow[]>();
-    for (const arm of arms) bySegment.set(arm.segment_key, [...(bySegment.get(arm.segment_key) ?? []), arm]);
+    const bySegment = groupBy(arms, (a) => a.segment_key);
+    const historyOf = groupBy(history, (h) => h.segment_key);
 
-    // Period-weighted counts per arm where the weights changed while exactly these arms were served.
+    // Discounted counts; for a stationary campaign, period-weighted counts where the weights changed
+    // while exactly these arms were served (with discounting the recent hours dominate, and the
+    // periods' snapshots hold lifetime counts, so they are not mixed in).
     const rows: EngagementCounts[] = [];
     const srm = new Map<string, { p: number; mismatch: boolean; previous: Record<string, number> | null }>();
     for (const [segment, segmentArms] of bySegment) {
       const ids = segmentArms.map((a) => a.variant_id);
-      const history = await this.repo.history(campaignId, segment);
-      const periods = periodsForArms(history, snapshotOf(segmentArms), ids);
-      const effective = this.periodWeighted(segmentArms, periods, campaign.objective);
-      rows.push(...segmentArms.map((a, i) => ({ ...effective[i], variantId: poolKey(a), segment })));
-      srm.set(segment, this.sampleRatio(ids, periods, history));
+      const segmentHistory = historyOf.get(segment) ?? [];
+      const periods = periodsForArms(segmentHistory, snapshotOf(segmentArms), ids);
+      const counts =
+        halfLife === null
+          ? this.periodWeighted(segmentArms, periods, campaign.objective)
+          : segmentArms.map((a) => ({ variantId: a.variant_id, segment, ...a.discounted }));
+      rows.push(...segmentArms.map((a, i) => ({ ...counts[i], variantId: poolKey(a), segment })));
+      srm.set(segment, this.sampleRatio(ids, periods, segmentHistory));
     }
 
-    const plans = planSegments(rows, campaign.objective, {
-      allocation: { floor: settings.floor, minTrials: settings.minImpressions },
-      pause: { threshold: settings.pauseThreshold, minTrials: settings.minImpressions },
-      winnerThreshold: settings.winnerThreshold,
-    });
+    const plans = planSegments(rows, campaign.objective, { allocation: { minTrials: 0 } });
+    const now = new Date().toISOString();
     const outcome: OptimizeOutcome = { campaignId, segments: [], srmFlag: false, evolvedWave: null };
     const winners: NonNullable<CampaignForOptimizer['winner']> = {};
     const newWinners: string[] = [];
     await this.db.transaction(async (tx) => {
       for (const plan of plans) {
         const segmentArms = bySegment.get(plan.segment)!;
-        const variantOf = new Map(segmentArms.map((a) => [poolKey(a), a.variant_id]));
+        const idOf = new Map(segmentArms.map((a) => [poolKey(a), a.variant_id]));
+        const rawOf = new Map(segmentArms.map((a) => [a.variant_id, a]));
         const check = srm.get(plan.segment)!;
-        const segmentOutcome = this.decide(plan, variantOf, check, settings.autoPause !== false);
-        if (segmentOutcome.frozen) outcome.srmFlag = true;
+        const before = previous.get(plan.segment);
+        const guarded = plan.arms.map((arm) => ({
+          variantId: idOf.get(arm.variantId)!,
+          alpha: arm.alpha,
+          beta: arm.beta,
+          trials: arm.trials,
+          probabilityBest: arm.probabilityBest,
+          expectedLoss: arm.expectedLoss,
+        }));
+        const lifetime = guarded.map(
+          (arm) =>
+            objectiveCounts(
+              { variantId: arm.variantId, segment: plan.segment, ...rawOf.get(arm.variantId)! },
+              campaign.objective,
+            ).trials,
+        );
+        const frozen = check.mismatch && check.previous !== null;
+        const winnerBefore = before?.decisions.winnerState ?? NO_WINNER;
+        const step = guardSegment(guarded, lifetime, winnerBefore, now, {
+          guards,
+          floor: settings.floor,
+          minTrials: settings.minImpressions,
+          autoPause: settings.autoPause !== false,
+        });
+        // A frozen segment keeps its weights and its winner state until the traffic split is explained.
+        const weights = frozen
+          ? check.previous!
+          : Object.fromEntries(guarded.map((arm, i) => [arm.variantId, step.weights[i]]));
+        const winnerState = frozen ? winnerBefore : step.winner.state;
+        const decisions: SegmentDecisions = {
+          rules,
+          halfLifeHours: halfLife,
+          winnerState,
+          paused: frozen ? (before?.decisions.paused ?? {}) : Object.fromEntries(step.paused),
+        };
+        const segmentOutcome: SegmentOutcome = {
+          segment: plan.segment,
+          weights,
+          probabilityBest: Object.fromEntries(guarded.map((arm) => [arm.variantId, arm.probabilityBest])),
+          burnIn: step.burnIn,
+          frozen,
+          srmP: Number.isNaN(check.p) ? null : check.p,
+          winner: winnerState.declared?.variantId ?? null,
+          paused: Object.keys(decisions.paused),
+          decisions,
+        };
+        if (frozen) outcome.srmFlag = true;
         if (segmentOutcome.winner) {
-          const previous = campaign.winner?.[plan.segment];
           winners[plan.segment] = {
             variantId: segmentOutcome.winner,
             probabilityBest: segmentOutcome.probabilityBest[segmentOutcome.winner],
-            at: previous?.variantId === segmentOutcome.winner ? previous.at : new Date().toISOString(),
+            at: winnerState.declared!.since,
           };
           if (!campaign.evolved_from.includes(segmentOutcome.winner)) newWinners.push(segmentOutcome.winner);
         }
+        const lastHistory = historyOf.get(plan.segment)?.at(-1);
         await this.repo.write(
           campaignId,
           plan.segment,
           {
-            weights: segmentOutcome.weights,
+            weights,
             pBest: segmentOutcome.probabilityBest,
-            frozen: segmentOutcome.frozen,
-            reason: segmentOutcome.frozen
+            frozen,
+            reason: frozen
               ? `sample-ratio mismatch (p = ${segmentOutcome.srmP?.toExponential(2)}): weights frozen`
-              : segmentOutcome.burnIn
-                ? 'burn-in: equal weights until every variant has its minimum sample'
+              : step.burnIn
+                ? 'burn-in: equal weights until every live variant has its minimum sample'
                 : null,
             srmP: segmentOutcome.srmP,
             counts: snapshotOf(segmentArms),
+            decisions,
+            history: !lastHistory || historyDue(lastHistory, weights, now),
           },
           tx,
         );
-        await this.repo.pause(segmentOutcome.paused, tx);
         outcome.segments.push(segmentOutcome);
       }
       const evolve = (settings.autoEvolve ?? this.config.OPTIMIZE_AUTO_EVOLVE) && newWinners.length > 0;
@@ -233,7 +320,7 @@ export class OptimizerService implements OnApplicationShutdown {
         tx,
       );
     });
-    await this.delivery.invalidate(campaignId);
+    await this.weightsChanged(campaignId);
     if ((settings.autoEvolve ?? this.config.OPTIMIZE_AUTO_EVOLVE) && newWinners.length) {
       const wave = await this.planner
         .evolve(campaign.workspace_id, campaignId, newWinners)
@@ -244,6 +331,15 @@ export class OptimizerService implements OnApplicationShutdown {
       outcome.evolvedWave = wave?.wave ?? null;
     }
     return outcome;
+  }
+
+  /**
+   * The one place the optimiser says new weights are in force: today delivery's cache invalidation
+   * (Redis pub/sub to every process serving ads); to be the `campaign.changed` event once the edge's
+   * pub/sub port lands.
+   */
+  private async weightsChanged(campaignId: string): Promise<void> {
+    await this.delivery.invalidate(campaignId);
   }
 
   /** Post-stratified counts when weights changed over the arms' whole history; raw counts otherwise. */
@@ -282,29 +378,5 @@ export class OptimizerService implements OnApplicationShutdown {
     if (ids.length < 2 || total < 20 * ids.length) return { p: NaN, mismatch: false, previous };
     const check = sampleRatioMismatch(usable);
     return { p: check.pValue, mismatch: check.mismatch, previous };
-  }
-
-  private decide(
-    plan: SegmentPlan,
-    variantOf: Map<string, string>,
-    srm: { p: number; mismatch: boolean; previous: Record<string, number> | null },
-    autoPause: boolean,
-  ): SegmentOutcome {
-    const id = (key: string) => variantOf.get(key)!;
-    const probabilityBest = Object.fromEntries(plan.arms.map((a) => [id(a.variantId), a.probabilityBest]));
-    const frozen = srm.mismatch && srm.previous !== null;
-    const weights = frozen
-      ? srm.previous!
-      : Object.fromEntries(plan.arms.map((a) => [id(a.variantId), a.weight]));
-    return {
-      segment: plan.segment,
-      weights,
-      probabilityBest,
-      burnIn: plan.burnIn,
-      frozen,
-      srmP: Number.isNaN(srm.p) ? null : srm.p,
-      winner: !frozen && plan.winner ? id(plan.winner) : null,
-      paused: autoPause && !frozen ? plan.pauseCandidates.map(id) : [],
-    };
   }
 }
