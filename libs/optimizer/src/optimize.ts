@@ -119,11 +119,18 @@ export function guardSegment(
   const burnIn = arms.some((_, i) => live[i] && lifetimeTrials[i] < minTrials);
   const floor = Math.min(options.floor ?? DEFAULT_FLOOR, 1 / Math.max(1, liveCount));
   const total = arms.reduce((sum, arm, i) => sum + (live[i] ? arm.probabilityBest : 0), 0);
-  const weights = arms.map((arm, i) => {
+  const leaderMean = Math.max(...arms.map((arm) => arm.alpha / (arm.alpha + arm.beta)));
+  const thompson = arms.map((arm, i) => {
     if (!live[i]) return 0;
     if (burnIn || !(total > 0)) return 1 / liveCount;
-    return floor + (1 - liveCount * floor) * (arm.probabilityBest / total);
+    const share = floor + (1 - liveCount * floor) * (arm.probabilityBest / total);
+    // Too little information to judge (the pause rule's minimum): an equal share at least, so an
+    // unlucky start is outgrown rather than starved at the floor.
+    const unjudged = arm.trials * leaderMean < settings.minExpectedSuccesses;
+    return unjudged ? Math.max(share, 1 / liveCount) : share;
   });
+  const sum = thompson.reduce((a, b) => a + b, 0);
+  const weights = thompson.map((w) => w / sum);
   const winner = stepWinner(
     previous,
     arms.filter((_, i) => live[i]),
