@@ -185,6 +185,49 @@ describe('the optimiser', () => {
     expect(leaders.at(-1)).toBe(steady);
   }, 300_000);
 
+  it('pauses a clear loser, serves it no more, and the report says why with the numbers', async () => {
+    const campaign = await liveCampaign(api, 'loser', 3);
+    const [, loser] = campaign.variants;
+    const rates = [0.06, 0.02, 0.058];
+    const random = new SeededRandom(11);
+    const events: object[] = [];
+    const ts = Date.now();
+    campaign.variants.forEach((variantId, k) => {
+      for (let i = 0; i < 5000; i++) {
+        events.push({ id: randomUUID(), type: 'impression', variantId, segment: 'loser', ts });
+        if (random.next() < rates[k])
+          events.push({ id: randomUUID(), type: 'click', variantId, segment: 'loser', ts });
+      }
+    });
+    await sendEvents(api, platform, events);
+    const pass = await api.request('POST', `/v1/campaigns/${campaign.campaignId}/optimize`, {
+      key: marketer,
+    });
+    expect((pass.body.segments[0] as Decided).paused).toEqual([loser]);
+    const served = await serveAds(api, platform, campaign.campaignId, 'loser', 300);
+    expect(served).not.toContain(loser);
+
+    const analyst = await api.key('analyst');
+    const report = await api.request(
+      'GET',
+      `/v1/campaigns/${campaign.campaignId}/report?by=variant,segment`,
+      {
+        key: analyst,
+      },
+    );
+    expect(report.status).toBe(200);
+    const row = (
+      report.body.rows as { variantId: string; optimizer: { status: string; reason: string } }[]
+    ).find((r) => r.variantId === loser)!;
+    expect(row.optimizer.status).toBe('paused');
+    expect(row.optimizer.reason).toMatch(
+      /expected successes; upper bound \d+\.\d+% < the leader's lower bound/,
+    );
+    expect(report.body.optimizerRules.pause).toMatch(/never the last live variant/);
+    expect(report.body.optimizerRules.winner).toMatch(/P\(best\) ≥ 0\.95/);
+    expect(report.body.optimizerRules.halfLifeHours).toBe(12);
+  }, 120_000);
+
   it('raises no winner and no sample-ratio flag in at least 95% of seeded A/A runs', async () => {
     const intake = api.app.get(EventIntake);
     const optimizer = api.app.get(OptimizerService);

@@ -108,6 +108,13 @@ export interface ReportRow {
   probabilityBest: number | null;
   chanceToBeatControl: number | null;
   winner: boolean;
+  /** Why the optimiser pauses the variant or declared it its segment's winner. */
+  optimizer: {
+    status: 'paused' | 'winner' | 'live';
+    rule: string | null;
+    reason: string | null;
+    numbers: Record<string, number | string> | null;
+  } | null;
   weight: number | null;
 }
 
@@ -126,9 +133,12 @@ export interface CampaignReport {
     | 'probabilityBest'
     | 'chanceToBeatControl'
     | 'winner'
+    | 'optimizer'
     | 'weight'
   >;
   srm: { pValue: number | null; threshold: number; mismatch: boolean };
+  /** The optimiser's pause and winner rules and its discount half-life; null before its first run. */
+  optimizerRules: { pause: string; winner: string; halfLifeHours: number | null } | null;
   winners: { segment: string | null; variantId: string; probabilityBest: number }[];
   cautions: {
     caution: string;

@@ -189,3 +189,53 @@ export function stepWinner(
   }
   return { state: { declared, streak, weakSince }, withdrawn, declared: isNew };
 }
+
+/** What a run decided for one segment, stored beside its weights (`allocation.decisions`). */
+export interface SegmentDecisions {
+  rules: { pause: string; winner: string };
+  halfLifeHours: number | null;
+  winnerState: WinnerState;
+  paused: Record<string, PauseReason>;
+  /** The declared winner's figures in this run. */
+  winner: { probabilityBest: number; expectedLoss: number; mean: number } | null;
+}
+
+/** One variant's standing by the optimiser's rules, with the sentence a media buyer reads. */
+export interface VariantDecision {
+  status: 'paused' | 'winner' | 'live';
+  rule: string | null;
+  reason: string | null;
+  numbers: Record<string, number | string> | null;
+}
+
+const pct = (value: number) => `${(value * 100).toFixed(2)}%`;
+
+/** The standing of `variantId` in its segment's latest decisions. */
+export function explainDecision(decisions: SegmentDecisions, variantId: string): VariantDecision {
+  const paused = decisions.paused[variantId];
+  if (paused) {
+    return {
+      status: 'paused',
+      rule: decisions.rules.pause,
+      reason:
+        `paused: ${paused.expectedSuccesses.toFixed(0)} expected successes; upper bound ${pct(paused.upperBound)} < ` +
+        `the leader's lower bound ${pct(paused.leaderLowerBound)}; keeping it loses ${pct(paused.expectedLoss)} ` +
+        `(${((100 * paused.expectedLoss) / paused.leaderMean).toFixed(0)}% of the leader's ${pct(paused.leaderMean)})`,
+      numbers: { ...paused },
+    };
+  }
+  const declared = decisions.winnerState.declared;
+  if (declared?.variantId === variantId) {
+    const figures = decisions.winner;
+    return {
+      status: 'winner',
+      rule: decisions.rules.winner,
+      reason: figures
+        ? `winner since ${declared.since}: P(best) ${figures.probabilityBest.toFixed(3)}, expected loss ` +
+          `${pct(figures.expectedLoss)} of a ${pct(figures.mean)} rate`
+        : `winner since ${declared.since}`,
+      numbers: { since: declared.since, ...(figures ?? {}) },
+    };
+  }
+  return { status: 'live', rule: null, reason: null, numbers: null };
+}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Db, Queryable } from '@adloom/db';
-import { GuardSettings, PauseReason, WinnerState } from './guards';
+import { GuardSettings, SegmentDecisions } from './guards';
 import { Objective } from './posteriors';
 
 export interface CampaignForOptimizer {
@@ -40,14 +40,6 @@ export interface ArmRow extends Counters {
   slots: Record<string, number>;
   segment_key: string;
   discounted: Counters;
-}
-
-/** What a run decided per variant, and the rules, as the report and console show them. */
-export interface SegmentDecisions {
-  rules: { pause: string; winner: string };
-  halfLifeHours: number | null;
-  winnerState: WinnerState;
-  paused: Record<string, PauseReason>;
 }
 
 export type Snapshot = Record<

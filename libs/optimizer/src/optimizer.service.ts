@@ -8,7 +8,7 @@ import { OptimizerError } from './errors';
 import { guardSegment, planSegments } from './optimize';
 import { EngagementCounts, Objective, armFamilyKey, objectiveCounts } from './posteriors';
 import { DEFAULT_HALF_LIFE_HOURS } from './discount';
-import { DEFAULT_GUARDS, NO_WINNER, describeRules } from './guards';
+import { DEFAULT_GUARDS, NO_WINNER, SegmentDecisions, describeRules } from './guards';
 import { postStratifiedRates } from './post-stratification';
 import { sampleRatioMismatch } from './sample-ratio';
 import {
@@ -16,7 +16,6 @@ import {
   CampaignForOptimizer,
   HistoryRow,
   OptimizerRepository,
-  SegmentDecisions,
   Snapshot,
 } from './optimizer.repository';
 
@@ -261,10 +260,18 @@ export class OptimizerService implements OnApplicationShutdown {
           ? check.previous!
           : Object.fromEntries(guarded.map((arm, i) => [arm.variantId, step.weights[i]]));
         const winnerState = frozen ? winnerBefore : step.winner.state;
+        const declaredArm = guarded.find((arm) => arm.variantId === winnerState.declared?.variantId);
         const decisions: SegmentDecisions = {
           rules,
           halfLifeHours: halfLife,
           winnerState,
+          winner: declaredArm
+            ? {
+                probabilityBest: declaredArm.probabilityBest,
+                expectedLoss: declaredArm.expectedLoss,
+                mean: declaredArm.alpha / (declaredArm.alpha + declaredArm.beta),
+              }
+            : null,
           paused: frozen ? (before?.decisions.paused ?? {}) : Object.fromEntries(step.paused),
         };
         const segmentOutcome: SegmentOutcome = {

@@ -11,6 +11,9 @@ import {
   betaMean,
   chancesToBeat,
   compareArms,
+  explainDecision,
+  SegmentDecisions,
+  VariantDecision,
   fitBetaPrior,
   FittedPrior,
   objectiveCounts,
@@ -121,6 +124,8 @@ export interface ReportInput {
   /** Latest sample-ratio p-value per segment, and the campaign's flag. */
   srm: { segments: Readonly<Record<string, number | null>>; flagged: boolean };
   declaredWinner: unknown;
+  /** The optimiser's latest decisions per segment (pauses, winner, rules); absent before its first run. */
+  decisions?: Readonly<Record<string, SegmentDecisions>>;
 }
 
 export interface ObjectivePosterior extends BetaParams, RateCounts {
@@ -159,6 +164,8 @@ export interface ReportRow extends EngagementTotals, Rates, CostFigures {
   winner: boolean;
   /** Current traffic weight (in the variant's own segment for by=variant). */
   weight: number | null;
+  /** Why the optimiser pauses it or declared it its segment's winner: the rule and the numbers. */
+  optimizer: VariantDecision | null;
 }
 
 export interface CautionArm {
@@ -201,7 +208,14 @@ export interface CampaignReport {
   winners: ReportWinner[];
   /** The winner the optimiser recorded on the campaign, as stored. */
   declaredWinner: unknown;
+  /** The rules the optimiser pauses variants and declares winners by, and its discount half-life. */
+  optimizerRules: { pause: string; winner: string; halfLifeHours: number | null } | null;
   cautions: ReportCaution[];
+}
+
+function rulesOf(decisions: ReportInput['decisions']): CampaignReport['optimizerRules'] {
+  const any = decisions && Object.values(decisions)[0];
+  return any ? { ...any.rules, halfLifeHours: any.halfLifeHours } : null;
 }
 
 export function emptyTotals(): EngagementTotals {
@@ -524,6 +538,10 @@ export function buildReport(input: ReportInput): CampaignReport {
       expectedLoss: comparisons[index].expectedLoss,
       winner: comparisons[index].winner,
       weight,
+      optimizer:
+        arm.variantId !== null && weightSegment != null && input.decisions?.[weightSegment]
+          ? explainDecision(input.decisions[weightSegment], arm.variantId)
+          : null,
       ...costFigures(arm.cost, arm.totals.conversions),
     };
   });
@@ -571,6 +589,7 @@ export function buildReport(input: ReportInput): CampaignReport {
     },
     winners,
     declaredWinner: input.declaredWinner ?? null,
+    optimizerRules: rulesOf(input.decisions),
     cautions,
   };
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '@adloom/db';
-import { Objective, armFamilyKey } from '@adloom/optimizer';
+import { Objective, SegmentDecisions, armFamilyKey } from '@adloom/optimizer';
 import { CellTotals, ReportVariant } from './report';
 import { BucketCounts, METRIC_COLUMNS, TimeseriesBucket, TimeseriesMetric } from './timeseries';
 
@@ -108,6 +108,15 @@ export class ReportsRepository {
       [campaignId],
     );
     return Object.fromEntries(rows.map((row) => [row.segment, row.weights]));
+  }
+
+  /** The optimiser's latest decisions per segment (segments it has not decided for since are absent). */
+  async currentDecisions(campaignId: string): Promise<Record<string, SegmentDecisions>> {
+    const rows = await this.db.query<{ segment: string; decisions: SegmentDecisions }>(
+      `SELECT segment_key AS segment, decisions FROM allocation WHERE campaign_id = $1 AND decisions -> 'winnerState' IS NOT NULL`,
+      [campaignId],
+    );
+    return Object.fromEntries(rows.map((row) => [row.segment, row.decisions]));
   }
 
   /** Each segment's latest sample-ratio p-value recorded before `before` (null: the latest of all). */

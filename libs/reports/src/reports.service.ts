@@ -74,11 +74,12 @@ export class ReportsService {
   async report(workspaceId: string, campaignId: string, query: ReportQuery): Promise<CampaignReport> {
     const window = windowOf(query);
     const campaign = await this.campaign(workspaceId, campaignId);
-    const [variants, cells, weights, srm] = await Promise.all([
+    const [variants, cells, weights, srm, decisions] = await Promise.all([
       this.reports.variants(workspaceId, campaignId),
       this.reports.cells(campaignId, window),
       this.reports.currentWeights(campaignId),
       this.reports.latestSampleRatio(campaignId, window.to),
+      this.reports.currentDecisions(campaignId),
     ]);
     return buildReport({
       campaignId,
@@ -90,6 +91,7 @@ export class ReportsService {
       weights,
       srm: { segments: srm, flagged: campaign.srmFlag },
       declaredWinner: campaign.winner,
+      decisions,
     });
   }
 

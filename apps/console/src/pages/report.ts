@@ -134,7 +134,42 @@ function columns(
         row.control ? h('span', { class: 'badge' }, 'Control') : formatPercent(row.chanceToBeatControl, 1),
     },
     { header: 'Weight', numeric: true, when: hasVariant, cell: (row) => formatPercent(row.weight, 1) },
+    { header: 'Optimiser', when: hasVariant, cell: decisionCell },
   ];
+}
+
+/** Paused or declared, with the rule's numbers beside the badge (the full rule on hover). */
+function decisionCell(row: ReportRow): Node | string {
+  const decision = row.optimizer;
+  if (!decision || decision.status === 'live') return '';
+  return h(
+    'span',
+    { class: 'stacked decision', title: decision.rule ?? '' },
+    h(
+      'span',
+      { class: decision.status === 'winner' ? 'badge winner' : 'badge paused' },
+      decision.status === 'winner' ? 'Declared winner' : 'Paused',
+    ),
+    h('span', { class: 'sub' }, decision.reason ?? ''),
+  );
+}
+
+function rulesNote(report: CampaignReport): Node | null {
+  const rules = report.optimizerRules;
+  if (!rules) return null;
+  return h(
+    'div',
+    { class: 'notice', id: 'optimizer-rules' },
+    h('p', {}, `Pause rule: ${rules.pause}.`),
+    h('p', {}, `Winner rule: ${rules.winner}.`),
+    h(
+      'p',
+      {},
+      rules.halfLifeHours === null
+        ? 'Evidence is not discounted.'
+        : `Evidence is discounted with a half-life of ${rules.halfLifeHours} h (fatigue).`,
+    ),
+  );
 }
 
 function table(report: CampaignReport, visible: Column[]): HTMLTableElement {
@@ -218,6 +253,7 @@ export async function reportPage(context: PageContext): Promise<void> {
           )
         : null,
       report.cautions.map((caution) => h('p', { class: 'notice' }, caution.caution)),
+      rulesNote(report),
     );
   };
 
