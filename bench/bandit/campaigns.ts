@@ -104,14 +104,8 @@ function fatiguePlan(random: SeededRandom): Plan {
   };
 }
 
-function binomial(random: SeededRandom, n: number, p: number): number {
-  let successes = 0;
-  for (let i = 0; i < n; i++) if (random.next() < p) successes++;
-  return successes;
-}
-
-function runBandit(task: CampaignTask, plan: Plan, random: SeededRandom): CampaignResult {
-  const result: CampaignResult = {
+function emptyResult(): CampaignResult {
+  return {
     bestEverPaused: false,
     declarations: 0,
     withdrawals: 0,
@@ -120,6 +114,16 @@ function runBandit(task: CampaignTask, plan: Plan, random: SeededRandom): Campai
     correctedErrors: [],
     naiveErrors: [],
   };
+}
+
+function binomial(random: SeededRandom, n: number, p: number): number {
+  let successes = 0;
+  for (let i = 0; i < n; i++) if (random.next() < p) successes++;
+  return successes;
+}
+
+function runBandit(task: CampaignTask, plan: Plan, random: SeededRandom): CampaignResult {
+  const result = emptyResult();
   const count = plan.rates(0).length;
   const arms: Arm[] = Array.from({ length: count }, () => ({ successes: 0, trials: 0, lifetime: 0 }));
   let weights = arms.map(() => 1 / count);
@@ -203,15 +207,7 @@ function runDelay(random: SeededRandom): CampaignResult {
     }
   }
   const cdf = estimateDelayCdf([...cells.values()], hours);
-  const result: CampaignResult = {
-    bestEverPaused: false,
-    declarations: 0,
-    withdrawals: 0,
-    declaredBest: null,
-    regret: 0,
-    correctedErrors: [],
-    naiveErrors: [],
-  };
+  const result = emptyResult();
   for (const variant of variants) {
     const corrected = maturedCounts(variant.cohorts, cdf, hours);
     const naive = maturedCounts(variant.cohorts, null, hours);
