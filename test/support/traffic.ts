@@ -1,3 +1,4 @@
+import { EngagementConsumer } from '@adloom/engagement';
 import { TestApi } from './harness';
 
 /**
@@ -27,12 +28,13 @@ export async function serveAds(
   return served;
 }
 
-/** Posts events in batches; throws unless every one was accepted. */
+/** Posts events in batches and waits until they are counted; throws unless every one was accepted. */
 export async function sendEvents(api: TestApi, key: string, events: object[]): Promise<void> {
   for (let i = 0; i < events.length; i += 5000) {
     const slice = events.slice(i, i + 5000);
     const sent = await api.request('POST', '/v1/events', { key, body: { events: slice } });
-    if (sent.status !== 200 || sent.body.accepted !== slice.length)
+    if (sent.status >= 300 || sent.body.accepted !== slice.length)
       throw new Error(`events answered ${sent.status}: ${sent.text}`);
   }
+  await api.app.get(EngagementConsumer).drain();
 }
