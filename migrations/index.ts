@@ -7,6 +7,7 @@ import { ReportIndexes1732300600000 } from './1732300600000-report-indexes';
 import { EventSeenCollation1732300650000 } from './1732300650000-event-seen-collation';
 import { PlanOrderIndexes1732300700000 } from './1732300700000-plan-order-indexes';
 import { VariantWaveScope1732300800000 } from './1732300800000-variant-wave-scope';
+import { EdgeTags1732301000000 } from './1732301000000-edge-tags';
 import { EventSeenPartitions1732301100000 } from './1732301100000-event-seen-partitions';
 import { OptimizerDecisions1732301300000 } from './1732301300000-optimizer-decisions';
 import { ProviderRouting1732301400000 } from './1732301400000-provider-routing';
@@ -22,6 +23,7 @@ export const MIGRATIONS = [
   EventSeenCollation1732300650000,
   PlanOrderIndexes1732300700000,
   VariantWaveScope1732300800000,
+  EdgeTags1732301000000,
   EventSeenPartitions1732301100000,
   OptimizerDecisions1732301300000,
   ProviderRouting1732301400000,

@@ -8,7 +8,6 @@ import { AdloomConfig } from '@adloom/config';
 import { AdloomModule } from '@adloom/core';
 import { ApiKeysService } from '@adloom/auth';
 import { Metrics } from '@adloom/ops';
-import { HotRoutes } from '@adloom/http';
 
 export const BODY_LIMIT = 12 * 1024 * 1024;
 
@@ -51,15 +50,6 @@ export async function createApi(
       .observe(reply.elapsedTime / 1000);
     done();
   });
-  // Hot routes answer tens of thousands of requests a second: their labelled series are looked up once.
-  const series = new Map<string, { observe(seconds: number): void }>();
-  app.get(HotRoutes).observe((method, route, status, seconds) => {
-    const key = `${method} ${route} ${status}`;
-    let child = series.get(key);
-    if (!child) series.set(key, (child = metrics.httpDuration.labels(method, route, String(status))));
-    child.observe(seconds);
-  });
-
   SwaggerModule.setup('docs', app, () => buildOpenApi(app), { jsonDocumentUrl: 'docs-json' });
   await app.init();
   if (config.ADLOOM_BOOTSTRAP_ADMIN_KEY)

@@ -25,6 +25,7 @@ export interface CampaignRow {
   budget_max_cost: string | null;
   landing_url: string;
   brand_kit_id: string | null;
+  ad_verifications: AdVerification[];
   version: number;
   created_at: Date;
   updated_at: Date;
@@ -45,11 +46,18 @@ export interface CampaignColumns {
   budget: { maxVariants: number; maxGenerationSeconds: number; maxCost?: number | null };
   landingUrl: string;
   brandKitId: string | null;
+  adVerifications: AdVerification[];
+}
+
+export interface AdVerification {
+  vendor: string;
+  scriptUrl: string;
+  parameters?: string;
 }
 
 const SELECT = `SELECT c.id, c.workspace_id, c.name, c.status, c.objective, c.formats, c.generator, c.model,
     c.fallbacks, c.duration_ms, c.budget_max_variants, c.budget_max_generation_seconds, c.budget_max_cost, c.landing_url, c.brand_kit_id,
-    c.version, c.created_at, c.updated_at,
+    c.ad_verifications, c.version, c.created_at, c.updated_at,
     coalesce((SELECT json_agg(json_build_object('templateId', tv.template_id, 'templateVersionId', tv.id,
                 'version', tv.version, 'name', t.name) ORDER BY ct.position)
               FROM campaign_template ct
@@ -70,8 +78,9 @@ export class CampaignsRepository {
   async insert(workspaceId: string, columns: CampaignColumns, via: Queryable): Promise<string> {
     const row = await this.db.one<{ id: string }>(
       `INSERT INTO campaign (workspace_id, name, objective, formats, generator, model, duration_ms,
-         budget_max_variants, budget_max_generation_seconds, landing_url, brand_kit_id, fallbacks, budget_max_cost)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+         budget_max_variants, budget_max_generation_seconds, landing_url, brand_kit_id, fallbacks, budget_max_cost,
+         ad_verifications)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb) RETURNING id`,
       [
         workspaceId,
         columns.name,
@@ -86,6 +95,7 @@ export class CampaignsRepository {
         columns.brandKitId,
         columns.fallbacks,
         columns.budget.maxCost ?? null,
+        JSON.stringify(columns.adVerifications),
       ],
       via,
     );
@@ -112,6 +122,7 @@ export class CampaignsRepository {
          brand_kit_id = CASE WHEN $12 THEN $13::uuid ELSE brand_kit_id END,
          fallbacks = coalesce($14, fallbacks),
          budget_max_cost = CASE WHEN $15 THEN $16::numeric ELSE budget_max_cost END,
+         ad_verifications = coalesce($17::jsonb, ad_verifications),
          version = version + 1,
          updated_at = now()
        WHERE workspace_id = $1 AND id = $2`,
@@ -132,6 +143,7 @@ export class CampaignsRepository {
         changes.fallbacks ?? null,
         changes.budget !== undefined,
         changes.budget?.maxCost ?? null,
+        changes.adVerifications ? JSON.stringify(changes.adVerifications) : null,
       ],
       via,
     );

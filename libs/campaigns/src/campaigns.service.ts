@@ -1,11 +1,12 @@
-import { DeliveryCache } from '@adloom/delivery';
 import { Injectable } from '@nestjs/common';
 import { Db, Page, PageQuery, Queryable } from '@adloom/db';
+import { CampaignEvents } from '@adloom/queue';
 import { assertIfMatch, etagOf } from '@adloom/http';
 import type { ContentPolicy } from '@adloom/prompts';
 import { BrandKitRecord, BrandKitsService } from './brand-kits.service';
 import { CampaignError } from './campaigns.errors';
 import {
+  AdVerification,
   CampaignColumns,
   CampaignRow,
   CampaignsRepository,
@@ -37,6 +38,8 @@ export interface CampaignView {
   /** `maxCost` is there when the campaign caps its spend. */
   budget: { maxVariants: number; maxGenerationSeconds: number; maxCost?: number };
   landingUrl: string;
+  /** Measurement vendors' OMID scripts, passed through in the VAST. */
+  adVerifications: AdVerification[];
   brandKitId: string | null;
   /** How many of the campaign's variants are in each state (states with none are left out). */
   variantCounts: Record<string, number>;
@@ -74,6 +77,7 @@ export const toCampaignView = (row: CampaignRow): CampaignView => ({
     ...(row.budget_max_cost !== null ? { maxCost: Number(row.budget_max_cost) } : {}),
   },
   landingUrl: row.landing_url,
+  adVerifications: row.ad_verifications,
   brandKitId: row.brand_kit_id,
   variantCounts: row.variant_counts,
   version: row.version,
@@ -98,7 +102,7 @@ export class CampaignsService {
     private readonly segments: SegmentsRepository,
     private readonly brandKits: BrandKitsService,
     private readonly contentPolicy: ContentPolicyService,
-    private readonly delivery: DeliveryCache,
+    private readonly events: CampaignEvents,
   ) {}
 
   async create(workspaceId: string, input: CreateCampaign) {
@@ -185,10 +189,10 @@ export class CampaignsService {
     return this.transitionServed(workspaceId, id, 'archive');
   }
 
-  /** A transition that changes what delivery serves: every API process hears of it at once. */
+  /** A transition that changes what delivery serves: the edge hears of it at once (`campaign.changed`). */
   private async transitionServed(workspaceId: string, id: string, event: CampaignEvent) {
     const result = await this.transition(workspaceId, id, event);
-    await this.delivery.invalidate(id);
+    await this.events.changed(id);
     return result;
   }
 

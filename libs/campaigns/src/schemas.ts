@@ -242,6 +242,18 @@ const campaignFields = {
   budget,
   landingUrl: z.url({ protocol: /^https?$/ }).max(2000),
   brandKitId: z.uuid().nullable(),
+  /** Measurement vendors' OMID scripts, passed through in the campaign's VAST (`<AdVerifications>`). */
+  adVerifications: z
+    .array(
+      z
+        .object({
+          vendor: z.string().min(1).max(200),
+          scriptUrl: z.url({ protocol: /^https$/ }).max(2000),
+          parameters: z.string().max(10_000).optional(),
+        })
+        .strict(),
+    )
+    .max(10),
 };
 
 /**
@@ -266,6 +278,7 @@ export const createCampaignSchema = z
     model: campaignFields.model.default(''),
     durationMs: campaignFields.durationMs.default(8_000),
     brandKitId: campaignFields.brandKitId.default(null),
+    adVerifications: campaignFields.adVerifications.default([]),
   })
   .strict();
 export type CreateCampaign = z.output<typeof createCampaignSchema>;
@@ -283,6 +296,7 @@ export const updateCampaignSchema = z
     budget: campaignFields.budget.optional(),
     landingUrl: campaignFields.landingUrl.optional(),
     brandKitId: campaignFields.brandKitId.optional(),
+    adVerifications: campaignFields.adVerifications.optional(),
   })
   .strict();
 export type UpdateCampaign = z.output<typeof updateCampaignSchema>;

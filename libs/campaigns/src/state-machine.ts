@@ -60,11 +60,12 @@ export const CAMPAIGN_EDITABLE_FIELDS: Readonly<Record<CampaignStatus, readonly 
     'budget',
     'landingUrl',
     'brandKitId',
+    'adVerifications',
   ],
   generating: [],
-  review: ['name', 'budget', 'landingUrl'],
+  review: ['name', 'budget', 'landingUrl', 'adVerifications'],
   live: [],
-  paused: ['name', 'budget', 'landingUrl'],
+  paused: ['name', 'budget', 'landingUrl', 'adVerifications'],
   archived: [],
 };
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AdloomConfig, CONFIG } from '@adloom/config';
 import { Db, Page, Queryable } from '@adloom/db';
+import { CampaignEvents } from '@adloom/queue';
 import { ObjectStore } from '@adloom/storage';
 import { CampaignError } from './campaigns.errors';
 import { CampaignsRepository } from './campaigns.repository';
@@ -56,6 +57,7 @@ export class VariantsService {
     private readonly campaigns: CampaignsRepository,
     private readonly store: ObjectStore,
     @Inject(CONFIG) private readonly config: AdloomConfig,
+    private readonly events: CampaignEvents,
   ) {}
 
   async list(workspaceId: string, campaignId: string, query: VariantListQuery): Promise<Page<VariantView>> {
@@ -115,6 +117,7 @@ export class VariantsService {
       await this.variants.setState(variantIds, 'approved', null, tx);
       return variantIds;
     });
+    await this.events.changed(campaignId);
     return { approved: ids.length, variantIds: ids };
   }
 
@@ -124,13 +127,15 @@ export class VariantsService {
     action: ReviewAction,
     reason: string | null,
   ): Promise<VariantView> {
-    await this.db.transaction(async (tx) => {
+    const campaignId = await this.db.transaction(async (tx) => {
       const [variant] = await this.variants.lock(workspaceId, [id], tx);
       if (!variant) throw variantNotFound(id);
       await this.reviewableCampaign(workspaceId, variant.campaign_id, tx);
       const next = reviewTransition(variant.state, action);
       await this.variants.setState([id], next, reason, tx);
+      return variant.campaign_id;
     });
+    await this.events.changed(campaignId);
     return this.get(workspaceId, id);
   }
 

@@ -82,6 +82,16 @@ export const settingsSchema = z.object({
   WORKER_HEALTH_PORT: int(1, 65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_BASE_URL: url.optional(),
+  /** Where the edge (`adloom edge`: ad, VAST, tags, pixels) listens. */
+  EDGE_PORT: int(0, 65535).default(3001),
+  /** The base URL ad platforms and players use for the edge: tag URLs and tracking pixels point here. */
+  PUBLIC_EDGE_URL: url.optional(),
+  /** Requests a minute the edge answers per API key or tag (ad, VAST). */
+  EDGE_RATE_LIMIT: int(1, 100_000_000).default(600_000),
+  /** Requests a minute the edge answers per client IP on the pixel route (and the ops routes). */
+  EDGE_PIXEL_RATE_LIMIT: int(1, 100_000_000).default(60_000),
+  /** The share of edge requests written to the access log (errors always are). */
+  EDGE_ACCESS_LOG_SAMPLE: z.coerce.number().min(0).max(1).default(0.01),
 
   ADLOOM_SERVICES: z.enum(['auto', 'embedded', 'external']).default('auto'),
   ADLOOM_HOME: z.string().min(1).default('.adloom'),
@@ -106,7 +116,7 @@ export const settingsSchema = z.object({
   S3_FORCE_PATH_STYLE: bool.optional(),
   PUBLIC_RENDER_BASE_URL: url.optional(),
   PRESIGN_TTL: durationMs.default(3_600_000),
-  /** How often each API process checks Postgres for changes to the campaigns it delivers. */
+  /** How often each edge process checks Postgres for changes to the campaigns and tags it holds. */
   DELIVERY_CACHE_REFRESH: durationMs.default(1_000),
 
   ADLOOM_BOOTSTRAP_ADMIN_KEY: z
@@ -217,7 +227,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return Object.freeze(parsed.data);
 }
 
-/** The base URL other systems use to reach this API (tracking pixels, VAST). */
+/** The base URL other systems use to reach this API (the console, webhooks' links). */
 export function publicBaseUrl(config: AdloomConfig): string {
   return (config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
+}
+
+/** The base URL ad platforms and players use for the edge (tag URLs, tracking pixels, VAST). */
+export function publicEdgeUrl(config: AdloomConfig): string {
+  return (config.PUBLIC_EDGE_URL ?? `http://localhost:${config.EDGE_PORT}`).replace(/\/$/, '');
 }

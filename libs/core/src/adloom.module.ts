@@ -11,14 +11,13 @@ import { AuthModule } from '@adloom/auth';
 import { OpsModule } from '@adloom/ops';
 import {
   BodyPolicyInterceptor,
-  HotRoutesModule,
   IdempotencyInterceptor,
   ProblemFilter,
   ZodPipe,
 } from '@adloom/http';
 import { FEATURE_MODULES } from './features';
 
-const QUIET_PATHS = /^\/(t\/|health|metrics|console|v1\/delivery\/)/;
+const QUIET_PATHS = /^\/(health|metrics|console)/;
 
 @Global()
 @Module({ providers: [Clock, Scratch], exports: [Clock, Scratch] })
@@ -49,7 +48,6 @@ export class AdloomModule {
           },
         }),
         ClockModule,
-        HotRoutesModule,
         DbModule,
         StorageModule,
         QueueModule,

@@ -1,9 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import type IORedis from 'ioredis';
-import { randomUUID } from 'node:crypto';
 import { Clock } from '@adloom/common';
 import { AdloomConfig, CONFIG } from '@adloom/config';
-import { REDIS } from '@adloom/queue';
+import { CampaignEvents } from '@adloom/queue';
 import { DeliveryRepository } from './delivery.repository';
 import { buildSnapshot, CampaignSnapshot } from './snapshot';
 
@@ -18,13 +16,12 @@ interface Entry {
 }
 
 /**
- * Campaigns as delivery serves them, in this process's memory: a request reads a snapshot and
- * touches no database. A campaign is loaded on its first request. Every `DELIVERY_CACHE_REFRESH`
- * (1 s by default) one query fetches the fingerprints of all campaigns held (status, version,
- * approved renders, allocations) and those that changed are reloaded, so a pause, an approval or new
- * weights show within that interval whoever wrote them. `invalidate(campaignId)` reloads at once, in
- * every API process (Redis pub/sub): the optimiser and the campaign launch/pause call it after
- * writing.
+ * Campaigns as delivery serves them, in this process's memory (each edge process holds its own): a
+ * request reads a snapshot and touches no database. A campaign is loaded on its first request. Every
+ * `DELIVERY_CACHE_REFRESH` (1 s by default) one query fetches the fingerprints of all campaigns held
+ * (status, version, approved renders, allocations) and those that changed are reloaded, so a pause,
+ * an approval or new weights show within that interval whoever wrote them; a `campaign.changed`
+ * event (launch, pause, approve, the optimiser) reloads the campaign at once.
  */
 @Injectable()
 export class DeliveryCache implements OnApplicationShutdown {
@@ -33,20 +30,17 @@ export class DeliveryCache implements OnApplicationShutdown {
   /** Ids with no campaign, remembered until the next refresh. */
   private readonly absent = new Set<string>();
   private readonly loading = new Map<string, Promise<CampaignSnapshot | null>>();
-  private readonly channel: string;
-  private readonly instance = randomUUID();
   private readonly refreshMs: number;
-  private subscriber: IORedis | undefined;
+  private unsubscribe: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
 
   constructor(
     @Inject(CONFIG) config: AdloomConfig,
     private readonly repository: DeliveryRepository,
-    @Inject(REDIS) private readonly redis: IORedis,
+    private readonly events: CampaignEvents,
     private readonly clock: Clock,
   ) {
-    this.channel = `${config.QUEUE_PREFIX}:delivery:invalidate`;
     this.refreshMs = config.DELIVERY_CACHE_REFRESH;
   }
 
@@ -63,21 +57,25 @@ export class DeliveryCache implements OnApplicationShutdown {
     return held !== undefined ? held : this.load(campaignId);
   }
 
-  /**
-   * Tells every process that the campaign changed (status, variants, renders or weights) and reloads
-   * it here; resolves once this process serves the new state.
-   */
-  async invalidate(campaignId: string): Promise<void> {
-    try {
-      await this.redis.publish(this.channel, `${this.instance} ${campaignId}`);
-    } catch (error) {
-      this.logger.warn(
-        { err: error },
-        'could not publish a delivery cache invalidation; peers refresh on their timer',
-      );
-    }
+  /** The campaign changed (status, variants, renders or weights): resolves once this process serves the new state. */
+  async changed(campaignId: string): Promise<void> {
     this.absent.delete(campaignId);
     if (this.entries.has(campaignId)) await this.reload(campaignId);
+  }
+
+  /** Starts the refresh timer and listens for `campaign.changed`; resolves once subscribed. */
+  async start(): Promise<void> {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      this.refresh().catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'delivery cache refresh failed'),
+      );
+    }, this.refreshMs).unref();
+    this.unsubscribe = await this.events.subscribe(({ campaignId }) => {
+      this.changed(campaignId).catch((error: unknown) =>
+        this.logger.warn({ err: error }, `could not reload campaign ${campaignId}`),
+      );
+    });
   }
 
   /** Reloads the campaigns whose fingerprint changed and forgets idle ones; runs on the timer. */
@@ -90,8 +88,8 @@ export class DeliveryCache implements OnApplicationShutdown {
   onApplicationShutdown(): void {
     clearInterval(this.timer);
     this.timer = undefined;
-    this.subscriber?.disconnect();
-    this.subscriber = undefined;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
   }
 
   private load(campaignId: string): Promise<CampaignSnapshot | null> {
@@ -104,7 +102,11 @@ export class DeliveryCache implements OnApplicationShutdown {
       })
       .finally(() => this.loading.delete(campaignId));
     this.loading.set(campaignId, loaded);
-    this.start();
+    if (!this.timer) {
+      this.start().catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'could not subscribe to campaign.changed; refreshing on the timer'),
+      );
+    }
     return loaded;
   }
 
@@ -149,30 +151,5 @@ export class DeliveryCache implements OnApplicationShutdown {
     const current = await this.repository.fingerprints(held);
     const changed = held.filter((id) => current.get(id) !== this.entries.get(id)?.snapshot.fingerprint);
     await Promise.all(changed.map((id) => this.load(id)));
-  }
-
-  /** Starts the refresh timer and the invalidation subscription with the first campaign held. */
-  private start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      this.refresh().catch((error: unknown) =>
-        this.logger.warn({ err: error }, 'delivery cache refresh failed'),
-      );
-    }, this.refreshMs).unref();
-    const subscriber = this.redis.duplicate();
-    this.subscriber = subscriber;
-    subscriber.on('error', (error) => this.logger.warn({ err: error }, 'delivery cache subscription'));
-    subscriber.on('message', (_channel: string, message: string) => {
-      const [sender, campaignId] = message.split(' ');
-      if (sender === this.instance || !campaignId) return;
-      this.absent.delete(campaignId);
-      if (!this.entries.has(campaignId)) return;
-      this.reload(campaignId).catch((error: unknown) =>
-        this.logger.warn({ err: error }, `could not reload campaign ${campaignId}`),
-      );
-    });
-    subscriber.subscribe(this.channel).catch((error: unknown) => {
-      this.logger.warn({ err: error }, 'could not subscribe to delivery cache invalidations');
-    });
   }
 }

@@ -1,58 +1,30 @@
-import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { createZodDto } from 'nestjs-zod';
 import { CurrentPrincipal, Principal, Roles } from '@adloom/auth';
-import { adQuerySchema, campaignParamsSchema, catalogQuerySchema } from './delivery.schemas';
+import {
+  campaignParamsSchema,
+  catalogQuerySchema,
+  createTagSchema,
+  tagIdParamsSchema,
+} from './delivery.schemas';
 import { DeliveryService } from './delivery.service';
+import { TagsService } from './tags.service';
 
 class CampaignParamsDto extends createZodDto(campaignParamsSchema) {}
-class AdQueryDto extends createZodDto(adQuerySchema) {}
 class CatalogQueryDto extends createZodDto(catalogQuerySchema) {}
+class CreateTagDto extends createZodDto(createTagSchema) {}
+class TagIdParamsDto extends createZodDto(tagIdParamsSchema) {}
+class IdParamsDto extends createZodDto(tagIdParamsSchema.pick({ id: true })) {}
 
+/** The API's delivery route: the catalog. The per-impression routes are the edge's (apps/edge). */
 @ApiTags('delivery')
 @ApiBearerAuth()
 @Roles('platform')
 @Controller('v1/delivery/:campaignId')
 export class DeliveryController {
   constructor(private readonly delivery: DeliveryService) {}
-
-  @Get('ad')
-  @ApiOperation({
-    summary: 'The ad to play for a segment and format',
-    description:
-      'Chooses an approved variant by the current weights (the same `viewer` gets the same variant while ' +
-      'the weights stand) and answers its render URL and expiry, size, duration, captions, and one signed ' +
-      'tracking URL per event. 404 when the campaign is not live (the problem says paused when it is).',
-  })
-  // In the API this is a hot route (DeliveryFastPath), answered before Nest's pipeline the same way.
-  async ad(
-    @CurrentPrincipal() principal: Principal,
-    @Param() params: CampaignParamsDto,
-    @Query() query: AdQueryDto,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string> {
-    void reply.header('content-type', 'application/json; charset=utf-8');
-    return this.delivery.adJson(principal.workspaceId, params.campaignId, query);
-  }
-
-  // A hot route in the API, like `ad`.
-  @Get('vast')
-  @ApiProduces('application/xml')
-  @ApiOperation({
-    summary: 'The same choice as a VAST 4.2 InLine document',
-    description: 'An empty VAST (no Ad) when the segment has nothing to serve in the format.',
-  })
-  async vast(
-    @CurrentPrincipal() principal: Principal,
-    @Param() params: CampaignParamsDto,
-    @Query() query: AdQueryDto,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    const xml = await this.delivery.vast(principal.workspaceId, params.campaignId, query);
-    void reply.header('content-type', 'application/xml; charset=utf-8').header('cache-control', 'no-store');
-    return xml;
-  }
 
   @Get('catalog')
   @ApiOperation({
@@ -77,5 +49,37 @@ export class DeliveryController {
       return undefined;
     }
     return catalog;
+  }
+}
+
+@ApiTags('tags')
+@ApiBearerAuth()
+@Roles('marketer')
+@Controller('v1/campaigns/:id/tags')
+export class TagsController {
+  constructor(private readonly tags: TagsService) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'A VAST tag for a segment (and format) of the campaign',
+    description:
+      'Answers `vastUrl` and `adUrl` on the edge (`PUBLIC_EDGE_URL`): plain GET URLs a player or DSP calls ' +
+      'with no header (a signed token in the path stands for the tag). Revoke it with DELETE; edges stop ' +
+      'serving it within one refresh.',
+  })
+  create(@CurrentPrincipal() principal: Principal, @Param() params: IdParamsDto, @Body() body: CreateTagDto) {
+    return this.tags.create(principal.workspaceId, params.id, body);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'The campaign’s tags, revoked ones included' })
+  list(@CurrentPrincipal() principal: Principal, @Param() params: IdParamsDto) {
+    return this.tags.list(principal.workspaceId, params.id);
+  }
+
+  @Delete(':tagId')
+  @ApiOperation({ summary: 'Revokes a tag: its URLs answer 404 within one edge refresh' })
+  revoke(@CurrentPrincipal() principal: Principal, @Param() params: TagIdParamsDto) {
+    return this.tags.revoke(principal.workspaceId, params.id, params.tagId);
   }
 }

@@ -1,26 +1,30 @@
-import { Global, Module, OnModuleInit } from '@nestjs/common';
-import { HotRoutes } from '@adloom/http';
-import { DeliveryFastPath } from './delivery-fast-path';
+import { Module } from '@nestjs/common';
 import { DeliveryCache } from './delivery-cache';
-import { DeliveryController } from './delivery.controller';
+import { DeliveryController, TagsController } from './delivery.controller';
 import { DeliveryRepository } from './delivery.repository';
 import { DeliveryService } from './delivery.service';
 import { RenderUrls } from './render-urls';
+import { TagDirectory } from './tag-directory';
+import { TagsRepository } from './tags.repository';
+import { TagsService } from './tags.service';
 
-/** Global so the optimiser and the campaign launch/pause can inject `DeliveryCache` to invalidate it. */
-@Global()
+/**
+ * Delivery: the snapshot of live campaigns, the variant choice, VAST, tags. The API mounts the
+ * controllers (catalog, tags); the edge (apps/edge) takes `DeliveryService` and `TagDirectory` from an
+ * application context and serves the per-impression routes. Nothing outside calls in: campaign
+ * changes arrive as `campaign.changed` events.
+ */
 @Module({
-  controllers: [DeliveryController],
-  providers: [DeliveryRepository, DeliveryCache, RenderUrls, DeliveryService, DeliveryFastPath],
-  exports: [DeliveryCache, DeliveryService],
+  controllers: [DeliveryController, TagsController],
+  providers: [
+    DeliveryRepository,
+    DeliveryCache,
+    RenderUrls,
+    DeliveryService,
+    TagsRepository,
+    TagsService,
+    TagDirectory,
+  ],
+  exports: [DeliveryCache, DeliveryService, TagDirectory, RenderUrls],
 })
-export class DeliveryModule implements OnModuleInit {
-  constructor(
-    private readonly hotRoutes: HotRoutes,
-    private readonly fastPath: DeliveryFastPath,
-  ) {}
-
-  onModuleInit(): void {
-    this.fastPath.install(this.hotRoutes);
-  }
-}
+export class DeliveryModule {}

@@ -36,7 +36,7 @@ export class DeliveryRepository {
   campaign(campaignId: string) {
     return this.db.one<CampaignRow & { fingerprint: string }>(
       `SELECT c.id, c.workspace_id AS "workspaceId", c.status, c.name, c.landing_url AS "landingUrl", c.version,
-              c.formats, b.name AS advertiser, ${FINGERPRINT} AS fingerprint
+              c.formats, b.name AS advertiser, c.ad_verifications AS "adVerifications", ${FINGERPRINT} AS fingerprint
        FROM campaign c LEFT JOIN brand_kit b ON b.id = c.brand_kit_id
        WHERE c.id = $1`,
       [campaignId],

@@ -1,15 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '@adloom/common';
-import { AdloomConfig, CONFIG, publicBaseUrl } from '@adloom/config';
+import { AdloomConfig, CONFIG, publicEdgeUrl } from '@adloom/config';
 import { TokenTemplate, TRACKING_EVENTS, trackingSecrets, TrackingEvent } from '@adloom/engagement';
 import { etagOf } from '@adloom/http';
 import { renderCodecs } from './codec';
 import { DeliveryCache } from './delivery-cache';
 import { DeliveryError } from './delivery.errors';
+import { AdView } from './delivery.schemas';
 import { ObjectUrl, RenderUrls } from './render-urls';
 import { CampaignSnapshot, RenderRow, SegmentOffer, ServableVariant } from './snapshot';
-import { buildEmptyVast, buildVast } from './vast';
+import { buildEmptyVast, buildVast, VastMediaFile } from './vast';
 
 export interface AdQuery {
   segment: string;
@@ -17,35 +18,6 @@ export interface AdQuery {
   format?: string;
   /** Any stable id of the viewer: the same viewer gets the same variant while the weights stand. */
   viewer?: string;
-}
-
-export interface AdView {
-  campaignId: string;
-  variantId: string;
-  renderId: string;
-  segment: string;
-  format: string;
-  /** Unique per response; the VAST AdServingId, carried by every tracking URL. */
-  adServingId: string;
-  url: string;
-  /** ISO 8601; null when renders are served from a CDN and the URL does not expire. */
-  expiresAt: string | null;
-  mimeType: 'video/mp4';
-  codecs: string;
-  width: number;
-  height: number;
-  bytes: number;
-  durationMs: number;
-  bitrateKbps: number;
-  sha256: string;
-  posterUrl: string;
-  captionsUrl: string | null;
-  /** The campaign's landing page. */
-  clickThrough: string;
-  /** A single click URL: counts the click, then redirects to `clickThrough`. */
-  clickUrl: string;
-  /** Pixel URLs to request when each event happens (1×1 GIF). */
-  tracking: Record<TrackingEvent, string>;
 }
 
 export interface CatalogRender {
@@ -78,24 +50,6 @@ interface Choice {
   render: RenderRow;
 }
 
-interface AdFrame {
-  video: ObjectUrl;
-  poster: ObjectUrl;
-  captions: ObjectUrl | undefined;
-  /** The answer's JSON around the slots: one more piece than slots. */
-  pieces: string[];
-  /** The slots in order: an event's index in TRACKING_EVENTS, −1 for the AdServingId. */
-  slots: number[];
-}
-
-/**
- * Marks a slot in a frame: NUL, which JSON writes as the escape `\u0000`. Text `\u0000` inside a value
- * is written with its backslash escaped, so only an escape after an even run of backslashes is a slot.
- */
-const SLOT_MARK = '\u0000';
-const SLOT_PATTERN = /(?<=(?:^|[^\\])(?:\\\\)*)\\u0000(\w+)\\u0000/;
-const SERVING_SLOT = 'adServingId';
-
 const QUARTILE_EVENTS = ['start', 'firstQuartile', 'midpoint', 'thirdQuartile', 'complete'] as const;
 const AD_SYSTEM = { name: 'Adloom' };
 const UNIVERSAL_AD_ID_REGISTRY = 'adloom.dev';
@@ -112,8 +66,6 @@ export class DeliveryService {
   private readonly tokenTtlSeconds: number;
   /** The constant part of each render's tracking tokens, built on its first serving. */
   private readonly templates = new WeakMap<RenderRow, TokenTemplate>();
-  /** Each render's `AdView` JSON around its serving's values, for the URLs it was built with. */
-  private readonly frames = new WeakMap<RenderRow, AdFrame>();
 
   constructor(
     @Inject(CONFIG) config: AdloomConfig,
@@ -124,96 +76,28 @@ export class DeliveryService {
     const secrets = trackingSecrets(config);
     if ('secrets' in secrets) this.secrets = secrets.secrets;
     else this.secretProblem = secrets.problem;
-    this.pixelBase = `${publicBaseUrl(config)}/t/`;
+    this.pixelBase = `${publicEdgeUrl(config)}/t/`;
     this.tokenTtlSeconds = Math.max(1, Math.round(config.TRACKING_TOKEN_TTL / 1000));
   }
 
-  /**
-   * The ad for one request, as the JSON body of the answer (an `AdView`). Synchronous when the
-   * campaign and the render's URLs are in memory (every request but the first few), so the hot path
-   * awaits nothing.
-   */
-  adJson(workspaceId: string, campaignId: string, query: AdQuery): string | Promise<string> {
-    const held = this.cache.peek(campaignId);
-    if (held === undefined) {
-      return this.cache
-        .get(campaignId)
-        .then((loaded) => this.serveAd(loaded, workspaceId, campaignId, query));
-    }
-    return this.serveAd(held, workspaceId, campaignId, query);
-  }
-
-  private serveAd(
-    held: CampaignSnapshot | null,
-    workspaceId: string,
-    campaignId: string,
-    query: AdQuery,
-  ): string | Promise<string> {
-    const snapshot = this.check(held, workspaceId, campaignId);
-    const choice = this.choose(snapshot, query);
-    const { render } = choice;
-    const video = this.urls.urlFor(render.s3Key);
-    const poster = this.urls.urlFor(render.posterKey);
-    const captions = render.captionsKey ? this.urls.urlFor(render.captionsKey) : undefined;
-    if (video instanceof Promise || poster instanceof Promise || captions instanceof Promise) {
-      return Promise.all([video, poster, captions]).then(([v, p, c]) =>
-        this.adBody(snapshot, choice, v, p, c),
-      );
-    }
-    return this.adBody(snapshot, choice, video, poster, captions);
-  }
-
-  /** The answer from the render's frame (built once per render and set of URLs) and a new serving. */
-  private adBody(
-    snapshot: CampaignSnapshot,
-    choice: Choice,
-    video: ObjectUrl,
-    poster: ObjectUrl,
-    captions: ObjectUrl | undefined,
-  ): string {
-    const { render, segment } = choice;
-    const template = this.tokenTemplate(snapshot.campaign.id, render, segment.key);
-    let frame = this.frames.get(render);
-    if (!frame || frame.video !== video || frame.poster !== poster || frame.captions !== captions) {
-      frame = this.adFrame(snapshot, choice, video, poster, captions);
-      this.frames.set(render, frame);
-    }
-    const adServingId = randomUUID();
-    const tokens = template.signAll(adServingId, this.issuedAt(), this.secrets!);
-    // Joined as a string, not copied into a Buffer: the socket writes it as it is, and a Buffer per
-    // answer costs more than the joining (bench/delivery).
-    const { pieces, slots } = frame;
-    let body = pieces[0];
-    for (let i = 0; i < slots.length; i++) {
-      const slot = slots[i];
-      body += (slot < 0 ? adServingId : tokens[slot]) + pieces[i + 1];
-    }
-    return body;
-  }
-
-  /**
-   * The JSON of an `AdView` for one render and set of URLs, in pieces around the serving's own values:
-   * the AdServingId and each event's token (ASCII, nothing to escape). Placeholders stand in for them
-   * while it is serialised, so the frame has exactly the members, order and escaping of the view.
-   */
-  private adFrame(
-    snapshot: CampaignSnapshot,
-    { segment, variant, render }: Choice,
-    video: ObjectUrl,
-    poster: ObjectUrl,
-    captions: ObjectUrl | undefined,
-  ): AdFrame {
+  /** The ad for one request: a variant chosen by the weights, its render's URLs and signed tracking URLs. */
+  async ad(workspaceId: string, campaignId: string, query: AdQuery): Promise<AdView> {
+    const snapshot = await this.servable(workspaceId, campaignId);
+    const { segment, variant, render } = this.choose(snapshot, query);
+    const [video, poster, captions] = await Promise.all([
+      this.urls.urlFor(render.s3Key),
+      this.urls.urlFor(render.posterKey),
+      render.captionsKey ? this.urls.urlFor(render.captionsKey) : undefined,
+    ]);
+    const { adServingId, tracking } = this.tracking(campaignId, render, segment.key);
     const { campaign } = snapshot;
-    const slot = (name: string) => `${SLOT_MARK}${name}${SLOT_MARK}`;
-    const tracking = {} as Record<TrackingEvent, string>;
-    for (const event of TRACKING_EVENTS) tracking[event] = this.pixelBase + slot(event);
-    const view: AdView = {
+    return {
       campaignId: campaign.id,
       variantId: variant.id,
       renderId: render.id,
       segment: segment.key,
       format: render.format,
-      adServingId: slot(SERVING_SLOT),
+      adServingId,
       url: video.url,
       expiresAt: video.expiresAtIso,
       mimeType: 'video/mp4',
@@ -230,15 +114,6 @@ export class DeliveryService {
       clickUrl: `${tracking.click}?redirect=1`,
       tracking,
     };
-    const parts = JSON.stringify(view).split(SLOT_PATTERN);
-    if (parts.length !== 2 * (TRACKING_EVENTS.length + 2) + 1) throw new Error('an ad frame lost a slot');
-    const pieces = [parts[0]];
-    const slots: number[] = [];
-    for (let i = 1; i < parts.length; i += 2) {
-      slots.push(TRACKING_EVENTS.indexOf(parts[i] as TrackingEvent));
-      pieces.push(parts[i + 1]);
-    }
-    return { video, poster, captions, pieces, slots };
   }
 
   /**
@@ -255,10 +130,28 @@ export class DeliveryService {
       throw error;
     }
     const { segment, variant, render } = choice;
-    const [video, captions] = await Promise.all([
-      this.urls.urlFor(render.s3Key),
+    // The chosen format first, then every other format the variant has, as the campaign lists them.
+    const renders = [render, ...[...variant.renders.values()].filter((other) => other !== render)].sort(
+      (a, b) =>
+        Number(b === render) - Number(a === render) ||
+        rank(snapshot.campaign.formats, a.format) - rank(snapshot.campaign.formats, b.format),
+    );
+    const [videos, captions] = await Promise.all([
+      Promise.all(renders.map((each) => this.urls.urlFor(each.s3Key))),
       render.captionsKey ? this.urls.urlFor(render.captionsKey) : undefined,
     ]);
+    const mediaFiles = renders.map(
+      (each, index): VastMediaFile => ({
+        id: each.id,
+        url: videos[index].url,
+        width: each.width,
+        height: each.height,
+        bitrateKbps: Math.max(1, each.bitrateKbps),
+        codec: renderCodecs(each.width, each.height),
+        type: 'video/mp4',
+        delivery: 'progressive',
+      }),
+    );
     const { adServingId, tracking } = this.tracking(campaignId, render, segment.key);
     const { campaign } = snapshot;
     return buildVast({
@@ -268,22 +161,14 @@ export class DeliveryService {
       adTitle: variant.headline ? `${campaign.name}: ${variant.headline}` : campaign.name,
       advertiser: campaign.advertiser ?? undefined,
       impressionUrls: [tracking.impression],
+      // The pixel route counts `error` pings per variant; players fill in [ERRORCODE].
+      errorUrl: `${tracking.impression}?error=[ERRORCODE]`,
+      verifications: campaign.adVerifications,
       creative: {
         id: render.id,
         universalAdId: { idRegistry: UNIVERSAL_AD_ID_REGISTRY, value: variant.id },
         durationMs: render.durationMs,
-        mediaFiles: [
-          {
-            id: render.id,
-            url: video.url,
-            width: render.width,
-            height: render.height,
-            bitrateKbps: Math.max(1, render.bitrateKbps),
-            codec: renderCodecs(render.width, render.height),
-            type: 'video/mp4',
-            delivery: 'progressive',
-          },
-        ],
+        mediaFiles,
         tracking: Object.fromEntries(QUARTILE_EVENTS.map((event) => [event, [tracking[event]]])),
         clickTracking: [tracking.click],
         clickThrough: campaign.landingUrl,

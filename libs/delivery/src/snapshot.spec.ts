@@ -9,6 +9,7 @@ const campaign: CampaignRow = {
   version: 3,
   formats: ['9x16', '16x9'],
   advertiser: null,
+  adVerifications: [],
 };
 
 function render(variantId: string, segmentKey: string, format: string): RenderRow {

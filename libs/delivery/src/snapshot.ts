@@ -1,7 +1,7 @@
 import { WeightTable } from './choose';
 
 /**
- * What one campaign serves, held in memory by each API process: per segment and format, the
+ * What one campaign serves, held in memory by each edge process: per segment and format, the
  * approved variants that have a render in that format and a `WeightTable` to choose among them.
  */
 
@@ -14,6 +14,8 @@ export interface CampaignRow {
   version: number;
   formats: string[];
   advertiser: string | null;
+  /** Measurement vendors' OMID scripts for the VAST. */
+  adVerifications: { vendor: string; scriptUrl: string; parameters?: string }[];
 }
 
 export interface RenderRow {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { formatVastTime } from './duration';
-import { buildEmptyVast, buildVast, cdata, toSchemaUri, VastInput } from './vast';
+import { buildEmptyVast, buildVast, cdata, toSchemaUri, VastInput, withMacrosEscaped } from './vast';
 
 const SCHEMA = path.resolve(__dirname, '../vast/vast_4.2.xsd');
 
@@ -20,8 +20,10 @@ function writeTemp(xml: string): string {
   return file;
 }
 
+/** Validity against the IAB schema, macros escaped as XML Schema maps anyURI values (see `withMacrosEscaped`). */
 function validate(xml: string): { valid: boolean; output: string } {
-  const result = spawnSync('xmllint', ['--noout', '--schema', SCHEMA, writeTemp(xml)], { encoding: 'utf8' });
+  const file = writeTemp(withMacrosEscaped(xml));
+  const result = spawnSync('xmllint', ['--noout', '--schema', SCHEMA, file], { encoding: 'utf8' });
   return { valid: result.status === 0, output: result.stderr };
 }
 
@@ -116,7 +118,7 @@ describe('buildVast', () => {
     expect(xpath(xml, `${linear}/${el('VideoClicks')}/${el('ClickThrough')}`)).toBe(
       'https://stride.example/shoes?utm_source=adloom&utm_medium=video',
     );
-    expect(xpath(xml, `${inLine}/${el('Error')}`)).toBe('https://t.adloom.example/e?code=%5BERRORCODE%5D');
+    expect(xpath(xml, `${inLine}/${el('Error')}`)).toBe('https://t.adloom.example/e?code=[ERRORCODE]');
   });
 
   it('keeps &, < and ]]> intact in titles and URLs (brackets percent-encoded), and stays valid', () => {
@@ -205,6 +207,27 @@ describe('buildEmptyVast', () => {
   });
 });
 
+describe('AdVerifications', () => {
+  it('passes each OMID vendor through with its script and parameters, and stays valid', () => {
+    const xml = buildVast(
+      example({
+        verifications: [
+          { vendor: 'iabtechlab.com-omid', scriptUrl: 'https://omid.example/v.js', parameters: '{"a":"<1>"}' },
+          { vendor: 'other.example', scriptUrl: 'https://other.example/o.js' },
+        ],
+      }),
+    );
+    expect(validate(xml)).toEqual({ valid: true, output: expect.any(String) });
+    const verification = `//${el('AdVerifications')}/${el('Verification')}`;
+    expect(xpath(xml, `count(${verification})`)).toBe('2');
+    expect(xpath(xml, `${verification}[1]/@vendor`)).toBe('iabtechlab.com-omid');
+    expect(xpath(xml, `${verification}[1]/${el('JavaScriptResource')}/@apiFramework`)).toBe('omid');
+    expect(xpath(xml, `${verification}[1]/${el('JavaScriptResource')}`)).toBe('https://omid.example/v.js');
+    expect(xpath(xml, `${verification}[1]/${el('VerificationParameters')}`)).toBe('{"a":"<1>"}');
+    expect(xpath(xml, `count(${verification}[2]/${el('VerificationParameters')})`)).toBe('0');
+  });
+});
+
 describe('cdata', () => {
   it.each(['a]]>b', ']]>', ']]]]>>', 'x]]>]]>y', 'plain'])(
     'round-trips %p through a real XML parser',
@@ -216,8 +239,8 @@ describe('cdata', () => {
 
 describe('toSchemaUri', () => {
   it.each([
-    ['https://a.example/e?c=[ERRORCODE]', 'https://a.example/e?c=%5BERRORCODE%5D'],
-    ['https://[::1]:8080/x?y=[z]', 'https://[::1]:8080/x?y=%5Bz%5D'],
+    ['https://a.example/e?c=[ERRORCODE]&t=[TIMESTAMP]', 'https://a.example/e?c=[ERRORCODE]&t=[TIMESTAMP]'],
+    ['https://[::1]:8080/x?y=[z]&w=[A', 'https://[::1]:8080/x?y=%5Bz%5D&w=%5BA'],
     ['https://a.example/x?p=100%&q=%41', 'https://a.example/x?p=100%25&q=%41'],
     ['https://a.example/x#a#b', 'https://a.example/x#a%23b'],
     ['  https://a.example/x?q=a&b=c  ', 'https://a.example/x?q=a&b=c'],
@@ -227,7 +250,7 @@ describe('toSchemaUri', () => {
   });
 
   it('turns URLs the schema rejects into ones it accepts', () => {
-    const raw = 'https://a.example/e?c=[ERRORCODE]&p=100%#x#y';
+    const raw = 'https://a.example/e?c=[x]&p=100%#x#y';
     const wrap = (url: string) =>
       `<VAST version="4.2" xmlns="http://www.iab.com/VAST"><Error>${cdata(url)}</Error></VAST>`;
     expect(validate(wrap(raw)).valid).toBe(false);

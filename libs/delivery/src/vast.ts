@@ -7,10 +7,10 @@ import { formatVastTime } from './duration';
  * `ClosedCaptionFiles` precedes `MediaFile`; in `Creative` `UniversalAdId` follows `Linear`;
  * in `VideoClicks` `ClickTracking` precedes `ClickThrough`.
  *
- * Every URL is made a valid `xs:anyURI` (see `toSchemaUri`), so square-bracket player macros
- * such as `[ERRORCODE]` arrive percent-encoded and players will not expand them. Adloom's own
- * tracking URLs carry their context in a signed token and need none; the empty VAST fills
- * `[ERRORCODE]` itself.
+ * Every URL is made an `xs:anyURI` (see `toSchemaUri`) except for player macros such as
+ * `[ERRORCODE]` and `[TIMESTAMP]`, which stay literal so players expand them. XML Schema 1.0 defines
+ * anyURI's lexical space after XLink escaping, which turns `[`/`]` into `%5B`/`%5D`; libxml2 does not
+ * escape first and so refuses the brackets, which is why its tests escape macros before validating.
  */
 
 export const VAST_VERSION = '4.2';
@@ -58,6 +58,15 @@ export interface VastCreative {
   closedCaptions?: VastClosedCaption[];
 }
 
+/** An Open Measurement verification script to run beside the ad (`<Verification>`). */
+export interface VastVerification {
+  vendor: string;
+  /** The OMID script: `<JavaScriptResource apiFramework="omid">`. */
+  scriptUrl: string;
+  /** Opaque text handed to the script (`<VerificationParameters>`). */
+  parameters?: string;
+}
+
 export interface VastInput {
   /** The variant id. */
   adId: string;
@@ -69,6 +78,7 @@ export interface VastInput {
   /** The schema needs at least one; with none, `about:blank` stands in as it recommends. */
   impressionUrls: string[];
   errorUrl?: string;
+  verifications?: VastVerification[];
   creative: VastCreative;
 }
 
@@ -83,6 +93,7 @@ export function buildVast(input: VastInput): string {
     ...impressionUrls.map((url) => uriElement('Impression', url)),
     textElement('AdServingId', input.adServingId),
     textElement('AdTitle', input.adTitle),
+    ...(input.verifications?.length ? block('AdVerifications', {}, input.verifications.flatMap(verificationElement)) : []),
     ...optional(input.advertiser, (name) => textElement('Advertiser', name)),
     ...block('Creatives', {}, block('Creative', { id: creative.id }, creativeBody(creative))),
     ...optional(input.description, (text) => textElement('Description', text)),
@@ -100,6 +111,13 @@ export function buildEmptyVast(options: { errorUrl?: string; errorCode?: number 
     uriElement('Error', url.replaceAll('[ERRORCODE]', String(errorCode))),
   );
   return document(errors);
+}
+
+function verificationElement(verification: VastVerification): string[] {
+  return block('Verification', { vendor: verification.vendor }, [
+    uriElement('JavaScriptResource', verification.scriptUrl, { apiFramework: 'omid', browserOptional: 'true' }),
+    ...optional(verification.parameters, (text) => `<VerificationParameters>${cdata(text)}</VerificationParameters>`),
+  ]);
 }
 
 function creativeBody(creative: VastCreative): string[] {
@@ -186,13 +204,14 @@ export function cdata(value: string): string {
 }
 
 const SCHEME_AND_AUTHORITY = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
-const NOT_URI_IN_PATH = /%(?![0-9A-Fa-f]{2})|[[\]]/g;
+/** A `%` that starts no escape, or a bracket that is not part of a player macro such as `[ERRORCODE]`. */
+const NOT_URI_IN_PATH = /%(?![0-9A-Fa-f]{2})|\[(?![A-Z][A-Z0-9_]*\])|(?<!\[[A-Z][A-Z0-9_]*)\]/g;
 const URI_ESCAPES: Record<string, string> = { '%': '%25', '[': '%5B', ']': '%5D', '#': '%23' };
 
 /**
  * Percent-encodes what RFC 3986 forbids and schema validators reject in `xs:anyURI`: square
- * brackets outside an IPv6 host, a `%` that does not start an escape, and any `#` after the
- * first. Everything else is left as given.
+ * brackets outside an IPv6 host and a player macro, a `%` that does not start an escape, and any
+ * `#` after the first. Everything else is left as given.
  */
 export function toSchemaUri(url: string): string {
   const trimmed = url.trim();
@@ -233,4 +252,14 @@ function document(children: string[]): string {
       ? block('VAST', { version: VAST_VERSION, xmlns: VAST_NAMESPACE }, children)
       : [`<VAST version="${VAST_VERSION}" xmlns="${VAST_NAMESPACE}"/>`];
   return ['<?xml version="1.0" encoding="UTF-8"?>', ...root].join('\n') + '\n';
+}
+
+const MACRO = /\[([A-Z][A-Z0-9_]*)\]/g;
+
+/**
+ * The document with player macros XLink-escaped (`[ERRORCODE]` → `%5BERRORCODE%5D`), as XML Schema
+ * 1.0 maps anyURI values before checking them; for validators that skip that step (libxml2).
+ */
+export function withMacrosEscaped(xml: string): string {
+  return xml.replace(MACRO, '%5B$1%5D');
 }

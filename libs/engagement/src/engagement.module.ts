@@ -1,6 +1,5 @@
 import { Global, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { HotRoutes } from '@adloom/http';
 import { AggregateImports } from './aggregate-imports';
 import { DedupeWindow } from './dedupe-window';
 import { EngagementConsumer } from './engagement-consumer';
@@ -10,14 +9,12 @@ import { EngagementRepository } from './engagement.repository';
 import { EventIntake } from './event-intake';
 import { EventsController } from './events.controller';
 import { PixelIntake } from './pixel-intake';
-import { PixelResponder } from './pixel-responder';
-import { TrackingController } from './tracking.controller';
 import { VariantDirectory } from './variant-directory';
 
 /** Global so any room (the demo, the optimiser's tests) can inject `EventIntake` to record events. */
 @Global()
 @Module({
-  controllers: [EventsController, TrackingController],
+  controllers: [EventsController],
   providers: [
     EngagementRepository,
     EngagementLog,
@@ -26,7 +23,6 @@ import { VariantDirectory } from './variant-directory';
     VariantDirectory,
     EventIntake,
     PixelIntake,
-    PixelResponder,
     AggregateImports,
   ],
   exports: [
@@ -42,12 +38,9 @@ import { VariantDirectory } from './variant-directory';
 export class EngagementModule implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
-    private readonly pixels: PixelResponder,
-    private readonly hotRoutes: HotRoutes,
   ) {}
 
   onModuleInit(): void {
     acceptCsvBodies(this.adapterHost);
-    this.pixels.install(this.hotRoutes);
   }
 }

@@ -12,7 +12,6 @@ export * from './engagement-log';
 export * from './dedupe-window';
 export * from './engagement-consumer';
 export * from './pixel-intake';
-export * from './pixel-responder';
 export * from './aggregate-imports';
 export * from './csv-body';
 export * from './engagement.module';

@@ -2,6 +2,5 @@ export * from './problem.filter';
 export * from './zod.pipe';
 export * from './etag';
 export * from './idempotency.interceptor';
-export * from './hot-routes';
 export * from './text';
 export * from './body-policy.interceptor';

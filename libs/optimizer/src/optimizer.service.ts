@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { AdloomConfig, CONFIG } from '@adloom/config';
 import { Db } from '@adloom/db';
-import { JobData, JobHandler, Queues } from '@adloom/queue';
-import { DeliveryCache } from '@adloom/delivery';
+import { CampaignEvents, JobData, JobHandler, Queues } from '@adloom/queue';
 import { PlannerService } from '@adloom/planner';
 import { OptimizerError } from './errors';
 import { guardSegment, planSegments } from './optimize';
@@ -145,7 +144,7 @@ export class OptimizerService implements OnApplicationShutdown {
     private readonly db: Db,
     private readonly repo: OptimizerRepository,
     private readonly queues: Queues,
-    private readonly delivery: DeliveryCache,
+    private readonly events: CampaignEvents,
     private readonly planner: PlannerService,
   ) {}
 
@@ -340,13 +339,9 @@ export class OptimizerService implements OnApplicationShutdown {
     return outcome;
   }
 
-  /**
-   * The one place the optimiser says new weights are in force: today delivery's cache invalidation
-   * (Redis pub/sub to every process serving ads); to be the `campaign.changed` event once the edge's
-   * pub/sub port lands.
-   */
+  /** The one place the optimiser says new weights are in force: `campaign.changed`, heard by every edge. */
   private async weightsChanged(campaignId: string): Promise<void> {
-    await this.delivery.invalidate(campaignId);
+    await this.events.changed(campaignId);
   }
 
   /** Post-stratified counts when weights changed over the arms' whole history; raw counts otherwise. */

@@ -4,9 +4,9 @@ import IORedis from 'ioredis';
 import { AdloomConfig, CONFIG } from '@adloom/config';
 import { QUEUES } from './contracts';
 import { Queues } from './queues';
+import { CampaignEvents } from './campaign-events';
+import { REDIS } from './redis';
 
-/** A plain Redis client for everything that is not a queue: health, locks, cache invalidation. */
-export const REDIS = Symbol('Redis');
 
 export function redisConnection(url: string) {
   const u = new URL(url);
@@ -35,6 +35,7 @@ export function redisConnection(url: string) {
   ],
   providers: [
     Queues,
+    CampaignEvents,
     {
       provide: REDIS,
       inject: [CONFIG],
@@ -42,7 +43,7 @@ export function redisConnection(url: string) {
         new IORedis(config.REDIS_URL!, { maxRetriesPerRequest: 2, lazyConnect: false }),
     },
   ],
-  exports: [Queues, BullModule, REDIS],
+  exports: [Queues, BullModule, REDIS, CampaignEvents],
 })
 export class QueueModule implements OnApplicationShutdown {
   constructor(@Inject(REDIS) private readonly redis: IORedis) {}
