@@ -4,10 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Db } from '@adloom/db';
-import { DeliveryCache } from '@adloom/delivery';
+import { withMacrosEscaped } from '@adloom/delivery';
+import { CampaignEvents } from '@adloom/queue';
 import { verifyToken } from '@adloom/engagement';
 import { ObjectStore } from '@adloom/storage';
-import { createApi } from '../apps/api/src/app';
+import { createEdge, Edge } from '../apps/edge/src/server';
 import { seedCampaign, SeededCampaign, workspaceIdOf } from '../bench/delivery/seed';
 import { TestApi } from './support/harness';
 
@@ -19,9 +20,10 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
+/** Valid against the IAB schema, player macros escaped as XML Schema maps anyURI values (see `withMacrosEscaped`). */
 function validateVast(xml: string): { valid: boolean; output: string } {
   const file = path.join(workDir, `${randomBytes(4).toString('hex')}.xml`);
-  writeFileSync(file, xml);
+  writeFileSync(file, withMacrosEscaped(xml));
   const result = spawnSync('xmllint', ['--noout', '--schema', SCHEMA, file], { encoding: 'utf8' });
   return { valid: result.status === 0, output: result.stderr };
 }
@@ -104,9 +106,8 @@ describe('delivery', () => {
     expect(ad.clickUrl).toBe(`${ad.tracking.click}?redirect=1`);
   });
 
-  it('answers the hot routes over a real socket, concurrently, and every other route through the router', async () => {
-    await api.app.listen({ port: 0, host: '127.0.0.1' });
-    const base = await api.app.getUrl();
+  it('answers the edge routes over a real socket, concurrently, with problems, request ids and metrics', async () => {
+    const base = await api.edge.app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const auth = { authorization: `Bearer ${platform}` };
       const answers = await Promise.all(
@@ -148,7 +149,7 @@ describe('delivery', () => {
         /adloom_http_request_duration_seconds_count\{method="GET",route="\/v1\/delivery\/:campaignId\/ad",status="200"\} [1-9]/,
       );
     } finally {
-      await api.app.getHttpServer().close();
+      api.edge.app.server.close();
     }
   });
 
@@ -183,13 +184,13 @@ describe('delivery', () => {
     expect(byViewer.size).toBe(3);
   });
 
-  it('honours the optimiser’s weights over many requests, and invalidate() applies them at once', async () => {
+  it('honours the optimiser’s weights over many requests, and campaign.changed applies them at once', async () => {
     const [a, b, c] = variantsOf('young-urban').map((v) => v.id);
     await db.query(
       `INSERT INTO allocation (campaign_id, segment_key, weights) VALUES ($1, 'young-urban', $2)`,
       [campaign.campaignId, JSON.stringify({ [a]: 0.7, [b]: 0.3, [c]: 0 })],
     );
-    await api.app.get(DeliveryCache).invalidate(campaign.campaignId);
+    await api.changed(campaign.campaignId);
     const counts: Record<string, number> = { [a]: 0, [b]: 0, [c]: 0 };
     const total = 1000;
     for (let i = 0; i < total; i++) {
@@ -217,7 +218,7 @@ describe('delivery', () => {
     expect(weights[b]).toBeCloseTo(0.3);
     expect(weights[c]).toBe(0);
     await db.query(`DELETE FROM allocation WHERE campaign_id = $1`, [campaign.campaignId]);
-    await api.app.get(DeliveryCache).invalidate(campaign.campaignId);
+    await api.changed(campaign.campaignId);
   });
 
   it('writes VAST 4.2 that validates against the IAB schema and carries the media, tracking and clicks', async () => {
@@ -243,8 +244,10 @@ describe('delivery', () => {
     expect(xpath(xml, `${inLine}/${el('AdTitle')}`)).toMatch(/^Spring running shoes: Run retirees #\d$/);
     expect(xpath(xml, `${inLine}/${el('Impression')}`)).toContain('/t/');
     expect(xpath(xml, `${linear}/${el('Duration')}`)).toBe('00:00:06.000');
-    const media = `${linear}/${el('MediaFiles')}/${el('MediaFile')}`;
-    expect(xpath(xml, `count(${media})`)).toBe('1');
+    // The chosen format first, then the variant's other ready formats.
+    const media = `${linear}/${el('MediaFiles')}/${el('MediaFile')}[1]`;
+    expect(xpath(xml, `count(${linear}/${el('MediaFiles')}/${el('MediaFile')})`)).toBe('2');
+    expect(xpath(xml, `${linear}/${el('MediaFiles')}/${el('MediaFile')}[2]/@width`)).toBe('1920');
     expect(xpath(xml, `${media}/@width`)).toBe('1080');
     expect(xpath(xml, `${media}/@height`)).toBe('1920');
     expect(xpath(xml, `${media}/@bitrate`)).toBe('2000');
@@ -305,7 +308,7 @@ describe('delivery', () => {
     // A variant leaves delivery when it is no longer approved: the catalog and its ETag change.
     const gone = variantsOf('retirees')[0].id;
     await db.query(`UPDATE variant SET state = 'paused' WHERE id = $1`, [gone]);
-    await api.app.get(DeliveryCache).invalidate(campaign.campaignId);
+    await api.changed(campaign.campaignId);
     const changed = await api.request('GET', url, { key: platform, headers: { 'if-none-match': etag } });
     expect(changed.status).toBe(200);
     expect(changed.headers.etag).not.toBe(etag);
@@ -313,7 +316,7 @@ describe('delivery', () => {
       changed.body.segments[0].formats[0].renders.map((r: { variantId: string }) => r.variantId),
     ).not.toContain(gone);
     await db.query(`UPDATE variant SET state = 'approved' WHERE id = $1`, [gone]);
-    await api.app.get(DeliveryCache).invalidate(campaign.campaignId);
+    await api.changed(campaign.campaignId);
   });
 
   it('answers 404 to another workspace’s platform key and 403 to a marketer key', async () => {
@@ -355,18 +358,18 @@ describe('delivery', () => {
     expect(bad.body.field).toBe('query.format');
   });
 
-  it('answers 404 "paused" as soon as a pause is followed by invalidate()', async () => {
+  it('answers 404 "paused" as soon as a pause is followed by campaign.changed', async () => {
     await db.query(`UPDATE campaign SET status = 'paused' WHERE id = $1`, [campaign.campaignId]);
-    await api.app.get(DeliveryCache).invalidate(campaign.campaignId);
+    await api.changed(campaign.campaignId);
     const res = await api.request('GET', adUrl('segment=young-urban'), { key: platform });
     expect(res.status).toBe(404);
     expect(res.body).toMatchObject({ code: 'campaign_paused' });
     await db.query(`UPDATE campaign SET status = 'live' WHERE id = $1`, [campaign.campaignId]);
-    await api.app.get(DeliveryCache).invalidate(campaign.campaignId);
+    await api.changed(campaign.campaignId);
     expect((await api.request('GET', adUrl('segment=young-urban'), { key: platform })).status).toBe(200);
   });
 
-  it('answers 404 "paused" about a second after a pause written without invalidate(), and serves again on launch', async () => {
+  it('answers 404 "paused" about a second after a pause written without campaign.changed, and serves again on launch', async () => {
     await db.query(`UPDATE campaign SET status = 'paused' WHERE id = $1`, [campaign.campaignId]);
     const pausedAt = Date.now();
     let res = await api.request('GET', adUrl('segment=young-urban'), { key: platform });
@@ -386,7 +389,7 @@ describe('delivery', () => {
     expect(vast.body).toMatchObject({ code: 'campaign_paused' });
 
     await db.query(`UPDATE campaign SET status = 'live' WHERE id = $1`, [campaign.campaignId]);
-    await api.app.get(DeliveryCache).invalidate(campaign.campaignId);
+    await api.changed(campaign.campaignId);
     expect((await api.request('GET', adUrl('segment=young-urban'), { key: platform })).status).toBe(200);
   });
 });
@@ -433,43 +436,45 @@ describe('delivery presigned URLs', () => {
   });
 });
 
-describe('delivery cache across API processes', () => {
-  let first: TestApi;
-  let second: TestApi;
+describe('campaign.changed across edge processes', () => {
+  let api: TestApi;
+  let second: Edge;
 
   beforeAll(async () => {
-    // A long refresh interval: only the invalidation message can make the second process notice.
-    first = await TestApi.start({ DELIVERY_CACHE_REFRESH: '60s' });
-    second = new TestApi(await createApi(first.config, { logs: false }), first.config);
+    // A long refresh interval: only the campaign.changed event can make the edges notice.
+    api = await TestApi.start({ DELIVERY_CACHE_REFRESH: '60s' });
+    second = await createEdge(api.config, { logs: false });
   });
   afterAll(async () => {
     await second?.close();
-    await first?.close();
+    await api?.close();
   });
 
-  it('reloads a campaign in every process when one of them calls invalidate()', async () => {
-    const db = first.app.get(Db);
-    const platform = await first.key('platform', 'brand-a');
+  it('reloads a campaign in every edge when the API publishes the event', async () => {
+    const db = api.app.get(Db);
+    const platform = await api.key('platform', 'brand-a');
     const campaign = await seedCampaign(db, {
       workspaceId: await workspaceIdOf(db, 'brand-a'),
       segments: ['young-urban'],
       variantsPerSegment: 1,
     });
     const url = `/v1/delivery/${campaign.campaignId}/ad?segment=young-urban`;
-    expect((await first.request('GET', url, { key: platform })).status).toBe(200);
-    expect((await second.request('GET', url, { key: platform })).status).toBe(200);
+    const headers = { authorization: `Bearer ${platform}` };
+    const ask = (edge: Edge) => edge.app.inject({ method: 'GET', url, headers });
+    expect((await ask(api.edge)).statusCode).toBe(200);
+    expect((await ask(second)).statusCode).toBe(200);
 
     await db.query(`UPDATE campaign SET status = 'paused' WHERE id = $1`, [campaign.campaignId]);
-    await first.app.get(DeliveryCache).invalidate(campaign.campaignId);
-    expect((await first.request('GET', url, { key: platform })).body.code).toBe('campaign_paused');
-
     const sent = Date.now();
-    let res = await second.request('GET', url, { key: platform });
-    while (res.status === 200 && Date.now() - sent < 5000) {
-      await sleep(10);
-      res = await second.request('GET', url, { key: platform });
+    await api.app.get(CampaignEvents).changed(campaign.campaignId);
+    for (const edge of [api.edge, second]) {
+      let res = await ask(edge);
+      while (res.statusCode === 200 && Date.now() - sent < 5000) {
+        await sleep(10);
+        res = await ask(edge);
+      }
+      expect(res.json()).toMatchObject({ code: 'campaign_paused' });
     }
-    expect(res.body.code).toBe('campaign_paused');
     expect(Date.now() - sent).toBeLessThan(1000);
   });
 });

@@ -3,7 +3,9 @@ import { Client } from 'pg';
 import { randomBytes } from 'node:crypto';
 import { AdloomConfig, loadConfig } from '@adloom/config';
 import { ApiKeysService, Role } from '@adloom/auth';
+import { DeliveryCache } from '@adloom/delivery';
 import { createApi } from '../../apps/api/src/app';
+import { createEdge, Edge } from '../../apps/edge/src/server';
 
 const suffix = () => randomBytes(5).toString('hex');
 
@@ -68,15 +70,29 @@ export interface RequestOptions {
   payload?: Buffer | string;
 }
 
+/** The edge's paths: what `TestApi.request` sends to the edge rather than the API. */
+const EDGE_PATH = /^\/(t\/|v1\/tags\/|v1\/delivery\/[^/?]+\/(ad|vast)(\?|\/?$))/;
+
+/** The API and, beside it, the edge (as `adloom dev` runs them), in this process. */
 export class TestApi {
   constructor(
     readonly app: NestFastifyApplication,
     readonly config: AdloomConfig,
+    readonly edge: Edge,
   ) {}
 
   static async start(overrides: Record<string, string> = {}): Promise<TestApi> {
     const config = await testConfig(overrides);
-    return new TestApi(await createApi(config, { logs: false }), config);
+    const app = await createApi(config, { logs: false });
+    return new TestApi(app, config, await createEdge(config, { logs: false }));
+  }
+
+  /** Reloads the campaign in the edge's snapshot (and the API's catalog) now, as `campaign.changed` does. */
+  async changed(campaignId: string): Promise<void> {
+    await Promise.all([
+      this.edge.context.get(DeliveryCache).changed(campaignId),
+      this.app.get(DeliveryCache).changed(campaignId),
+    ]);
   }
 
   async key(role: Role, workspace = 'default'): Promise<string> {
@@ -96,7 +112,8 @@ export class TestApi {
       payload = JSON.stringify(options.body);
       headers['content-type'] ??= 'application/json';
     }
-    const res = await this.app.inject({ method: method as 'GET', url, headers, payload });
+    const target = EDGE_PATH.test(url) ? this.edge.app : this.app;
+    const res = await target.inject({ method: method as 'GET', url, headers, payload });
     let body: unknown = res.body;
     if (/json/.test(String(res.headers['content-type'] ?? '')) && res.body) body = JSON.parse(res.body);
     return {
@@ -107,7 +124,8 @@ export class TestApi {
     };
   }
 
-  close(): Promise<void> {
-    return this.app.close();
+  async close(): Promise<void> {
+    await this.edge.close();
+    await this.app.close();
   }
 }

@@ -119,7 +119,7 @@ export class EdgeHandlers {
 
   private workspaceOf(request: FastifyRequest): string {
     const { caller } = request;
-    if (caller.kind !== 'platform') throw new Error('a platform route without a platform caller');
+    if (caller?.kind !== 'platform') throw new Error('a platform route without a platform caller');
     return caller.principal.workspaceId;
   }
 }
@@ -135,7 +135,7 @@ function adQuery(request: FastifyRequest): AdQuery {
 
 function tagOf(request: FastifyRequest) {
   const { caller } = request;
-  if (caller.kind !== 'tag') throw new Error('a tag route without a tag caller');
+  if (caller?.kind !== 'tag') throw new Error('a tag route without a tag caller');
   return caller;
 }
 
