@@ -61,7 +61,6 @@ export async function createEdge(config: AdloomConfig, options: EdgeOptions = {}
     logger: options.logs === false ? false : undefined,
   });
   if (options.logs !== false) context.useLogger(context.get(Logger));
-  context.enableShutdownHooks([]);
 
   const app: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
