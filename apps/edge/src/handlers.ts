@@ -55,7 +55,11 @@ export class EdgeHandlers {
     const handlers: Record<EdgeRoute['name'], Handler> = {
       ad: (request) => this.delivery.ad(this.workspaceOf(request), campaignOf(request), adQuery(request)),
       vast: async (request, reply) => {
-        const xml = await this.delivery.vast(this.workspaceOf(request), campaignOf(request), adQuery(request));
+        const xml = await this.delivery.vast(
+          this.workspaceOf(request),
+          campaignOf(request),
+          adQuery(request),
+        );
         return reply.type(XML_TYPE).header('cache-control', 'no-store').send(xml);
       },
       tagAd: (request) => {
@@ -93,7 +97,8 @@ export class EdgeHandlers {
     if (verdict.ok && verdict.payload.event === 'click' && query.redirect !== undefined) {
       const snapshot = await this.cache.get(verdict.payload.campaignId);
       const landingUrl = snapshot?.campaign.landingUrl;
-      if (landingUrl) return reply.code(302).header('cache-control', 'no-store').header('location', landingUrl).send();
+      if (landingUrl)
+        return reply.code(302).header('cache-control', 'no-store').header('location', landingUrl).send();
     }
     return gif(reply);
   }

@@ -1,7 +1,14 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { FastifyBaseLogger, FastifyError, LogController, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Fastify, {
+  FastifyBaseLogger,
+  FastifyError,
+  LogController,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+} from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
@@ -18,7 +25,10 @@ import { TagAccess } from './tag-access';
 /** Who called, as the auth hook found it. */
 export type Caller =
   | { kind: 'platform'; principal: Principal }
-  | { kind: 'tag'; tag: { id: string; workspaceId: string; campaignId: string; segment: string; format?: string } }
+  | {
+      kind: 'tag';
+      tag: { id: string; workspaceId: string; campaignId: string; segment: string; format?: string };
+    }
   | { kind: 'public' };
 
 declare module 'fastify' {
@@ -39,7 +49,10 @@ export interface Edge {
 
 export interface EdgeOptions {
   logs?: boolean;
-  /** Called on the Fastify instance before the routes are added: what a guard or a limiter added later sees. */
+  /**
+   * Called on the Fastify instance before the auth hook and the routes are added: a guard or limiter
+   * added here sees every route.
+   */
   extend?: (app: FastifyInstance) => void;
 }
 
@@ -90,10 +103,9 @@ export async function createEdge(config: AdloomConfig, options: EdgeOptions = {}
     ),
   );
 
-  // The rate limiter first, keyed by the credential as presented (no lookup), or by client IP.
+  // The rate limiter first (before any lookup), keyed by the credential as presented or by client IP.
   await app.register(rateLimit, {
-    global: true,
-    hook: 'onRequest',
+    global: false,
     max: (request) =>
       routeOf(request)?.limitBy === 'credential' ? config.EDGE_RATE_LIMIT : config.EDGE_PIXEL_RATE_LIMIT,
     timeWindow: 60_000,
@@ -104,6 +116,10 @@ export async function createEdge(config: AdloomConfig, options: EdgeOptions = {}
       message: `Rate limited: at most ${context.max} requests a minute; retry in ${context.after}.`,
     }),
   });
+
+  app.addHook('onRequest', app.rateLimit());
+
+  options.extend?.(app);
 
   // The one auth hook: every route (and a request that matches none) passes through it.
   app.addHook('onRequest', (request, reply, done) => {
@@ -151,8 +167,6 @@ export async function createEdge(config: AdloomConfig, options: EdgeOptions = {}
     }
     done();
   });
-
-  options.extend?.(app);
 
   for (const route of EDGE_ROUTES) {
     app.route({
@@ -264,4 +278,3 @@ function validationError(error: unknown): CommonError | undefined {
     errors: failed.validation!.map((issue) => ({ field, message: issue.message ?? 'is not valid' })),
   });
 }
-

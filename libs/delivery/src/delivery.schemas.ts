@@ -67,7 +67,9 @@ export const adViewSchema = z.object({
   renderId: z.string(),
   segment: z.string(),
   format: z.string(),
-  adServingId: z.string().describe('Unique per response; the VAST AdServingId, carried by every tracking URL'),
+  adServingId: z
+    .string()
+    .describe('Unique per response; the VAST AdServingId, carried by every tracking URL'),
   url: z.string(),
   expiresAt: z
     .string()
@@ -104,9 +106,9 @@ export type TagView = z.infer<typeof tagViewSchema>;
 
 /** A zod schema as the JSON Schema Fastify and OpenAPI take (OpenAPI 3.0 dialect: `nullable`). */
 export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input' }) as Record<
-    string,
-    unknown
-  >;
+  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, {
+    target: 'openapi-3.0',
+    io: 'input',
+  }) as Record<string, unknown>;
   return json;
 }

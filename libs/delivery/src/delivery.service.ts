@@ -140,18 +140,16 @@ export class DeliveryService {
       Promise.all(renders.map((each) => this.urls.urlFor(each.s3Key))),
       render.captionsKey ? this.urls.urlFor(render.captionsKey) : undefined,
     ]);
-    const mediaFiles = renders.map(
-      (each, index): VastMediaFile => ({
-        id: each.id,
-        url: videos[index].url,
-        width: each.width,
-        height: each.height,
-        bitrateKbps: Math.max(1, each.bitrateKbps),
-        codec: renderCodecs(each.width, each.height),
-        type: 'video/mp4',
-        delivery: 'progressive',
-      }),
-    );
+    const mediaFiles = renders.map((each, index): VastMediaFile => ({
+      id: each.id,
+      url: videos[index].url,
+      width: each.width,
+      height: each.height,
+      bitrateKbps: Math.max(1, each.bitrateKbps),
+      codec: renderCodecs(each.width, each.height),
+      type: 'video/mp4',
+      delivery: 'progressive',
+    }));
     const { adServingId, tracking } = this.tracking(campaignId, render, segment.key);
     const { campaign } = snapshot;
     return buildVast({

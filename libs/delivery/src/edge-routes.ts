@@ -128,7 +128,9 @@ export const EDGE_ROUTES: readonly EdgeRoute[] = [
             .string()
             .max(16)
             .optional()
-            .describe('A VAST error code (the `<Error>` URL’s [ERRORCODE]): counted as an error, not an impression'),
+            .describe(
+              'A VAST error code (the `<Error>` URL’s [ERRORCODE]): counted as an error, not an impression',
+            ),
         }),
       ),
     },

@@ -212,7 +212,11 @@ describe('AdVerifications', () => {
     const xml = buildVast(
       example({
         verifications: [
-          { vendor: 'iabtechlab.com-omid', scriptUrl: 'https://omid.example/v.js', parameters: '{"a":"<1>"}' },
+          {
+            vendor: 'iabtechlab.com-omid',
+            scriptUrl: 'https://omid.example/v.js',
+            parameters: '{"a":"<1>"}',
+          },
           { vendor: 'other.example', scriptUrl: 'https://other.example/o.js' },
         ],
       }),

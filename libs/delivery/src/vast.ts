@@ -93,7 +93,9 @@ export function buildVast(input: VastInput): string {
     ...impressionUrls.map((url) => uriElement('Impression', url)),
     textElement('AdServingId', input.adServingId),
     textElement('AdTitle', input.adTitle),
-    ...(input.verifications?.length ? block('AdVerifications', {}, input.verifications.flatMap(verificationElement)) : []),
+    ...(input.verifications?.length
+      ? block('AdVerifications', {}, input.verifications.flatMap(verificationElement))
+      : []),
     ...optional(input.advertiser, (name) => textElement('Advertiser', name)),
     ...block('Creatives', {}, block('Creative', { id: creative.id }, creativeBody(creative))),
     ...optional(input.description, (text) => textElement('Description', text)),
@@ -115,8 +117,14 @@ export function buildEmptyVast(options: { errorUrl?: string; errorCode?: number 
 
 function verificationElement(verification: VastVerification): string[] {
   return block('Verification', { vendor: verification.vendor }, [
-    uriElement('JavaScriptResource', verification.scriptUrl, { apiFramework: 'omid', browserOptional: 'true' }),
-    ...optional(verification.parameters, (text) => `<VerificationParameters>${cdata(text)}</VerificationParameters>`),
+    uriElement('JavaScriptResource', verification.scriptUrl, {
+      apiFramework: 'omid',
+      browserOptional: 'true',
+    }),
+    ...optional(
+      verification.parameters,
+      (text) => `<VerificationParameters>${cdata(text)}</VerificationParameters>`,
+    ),
   ]);
 }
 

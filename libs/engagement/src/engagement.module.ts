@@ -36,9 +36,7 @@ import { VariantDirectory } from './variant-directory';
   ],
 })
 export class EngagementModule implements OnModuleInit {
-  constructor(
-    private readonly adapterHost: HttpAdapterHost,
-  ) {}
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
 
   onModuleInit(): void {
     acceptCsvBodies(this.adapterHost);

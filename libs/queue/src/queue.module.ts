@@ -7,7 +7,6 @@ import { Queues } from './queues';
 import { CampaignEvents } from './campaign-events';
 import { REDIS } from './redis';
 
-
 export function redisConnection(url: string) {
   const u = new URL(url);
   return {
