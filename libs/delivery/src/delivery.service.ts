@@ -8,7 +8,7 @@ import { renderCodecs } from './codec';
 import { DeliveryCache } from './delivery-cache';
 import { DeliveryError } from './delivery.errors';
 import { AdView } from './delivery.schemas';
-import { ObjectUrl, RenderUrls } from './render-urls';
+import { RenderUrls } from './render-urls';
 import { CampaignSnapshot, RenderRow, SegmentOffer, ServableVariant } from './snapshot';
 import { buildEmptyVast, buildVast, VastMediaFile } from './vast';
 
@@ -130,12 +130,14 @@ export class DeliveryService {
       throw error;
     }
     const { segment, variant, render } = choice;
-    // The chosen format first, then every other format the variant has, as the campaign lists them.
-    const renders = [render, ...[...variant.renders.values()].filter((other) => other !== render)].sort(
-      (a, b) =>
-        Number(b === render) - Number(a === render) ||
-        rank(snapshot.campaign.formats, a.format) - rank(snapshot.campaign.formats, b.format),
-    );
+    // The chosen format first, then the variant's other ready formats in the campaign's order.
+    const formats = snapshot.campaign.formats;
+    const renders = [
+      render,
+      ...[...variant.renders.values()]
+        .filter((other) => other !== render)
+        .sort((a, b) => rank(formats, a.format) - rank(formats, b.format)),
+    ];
     const [videos, captions] = await Promise.all([
       Promise.all(renders.map((each) => this.urls.urlFor(each.s3Key))),
       render.captionsKey ? this.urls.urlFor(render.captionsKey) : undefined,
