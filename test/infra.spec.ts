@@ -146,6 +146,7 @@ describe('infra/k8s', () => {
     }
     expect(workloads.map((w) => w.metadata.name).sort()).toEqual([
       'adloom-api',
+      'adloom-edge',
       'adloom-migrate',
       'adloom-worker-cpu',
       'adloom-worker-gpu',
@@ -188,7 +189,15 @@ describe('infra/k8s', () => {
         if (c.args?.[0] !== 'migrate')
           needed.push('REDIS_URL', 'QUEUE_PREFIX', 'S3_BUCKET', 'S3_REGION', 'SHUTDOWN_GRACE');
         if (c.args?.[0] === 'api')
-          needed.push('PORT', 'PUBLIC_BASE_URL', 'PUBLIC_RENDER_BASE_URL', 'TRACKING_SECRET');
+          needed.push(
+            'PORT',
+            'PUBLIC_BASE_URL',
+            'PUBLIC_EDGE_URL',
+            'PUBLIC_RENDER_BASE_URL',
+            'TRACKING_SECRET',
+          );
+        if (c.args?.[0] === 'edge')
+          needed.push('EDGE_PORT', 'PUBLIC_EDGE_URL', 'PUBLIC_RENDER_BASE_URL', 'TRACKING_SECRET');
         if (c.args?.[0] === 'worker') needed.push('WORKER_HEALTH_PORT', 'PROVENANCE_SIGNING_KEY');
         expect({ process: `${w.metadata.name}/${c.name}`, missing: needed.filter((n) => !env[n]) }).toEqual({
           process: `${w.metadata.name}/${c.name}`,
@@ -225,13 +234,17 @@ describe('infra/k8s', () => {
     expect(JSON.stringify(podOf(cpu.deployment))).not.toContain('nvidia.com/gpu');
   });
 
-  it('probes the API on /health/ready and /health/live, and workers on their health port', () => {
-    const api = named<Workload>('Deployment', 'adloom-api');
-    const [container] = adloomContainers(api);
-    const port = container.ports!.find((p) => p.containerPort === configOf(container).PORT);
-    expect(port?.name).toBeDefined();
-    expect(container.readinessProbe?.httpGet).toEqual({ path: '/health/ready', port: port!.name });
-    expect(container.livenessProbe?.httpGet).toEqual({ path: '/health/live', port: port!.name });
+  it('probes the API and the edge on /health/ready and /health/live, and workers on their health port', () => {
+    for (const [name, setting] of [
+      ['adloom-api', 'PORT'],
+      ['adloom-edge', 'EDGE_PORT'],
+    ] as const) {
+      const [container] = adloomContainers(named<Workload>('Deployment', name));
+      const port = container.ports!.find((p) => p.containerPort === configOf(container)[setting]);
+      expect(port?.name).toBeDefined();
+      expect(container.readinessProbe?.httpGet).toEqual({ path: '/health/ready', port: port!.name });
+      expect(container.livenessProbe?.httpGet).toEqual({ path: '/health/live', port: port!.name });
+    }
     for (const w of workers) {
       const healthPort = configOf(w.container).WORKER_HEALTH_PORT;
       const named = w.container.ports!.find((p) => p.containerPort === healthPort)!.name;
@@ -260,14 +273,14 @@ describe('infra/k8s', () => {
     }
   });
 
-  it('scales the API with an HPA and the workers with KEDA, never both', () => {
+  it('scales the API and the edge each with its own HPA and the workers with KEDA, never both', () => {
     const hpaTargets = ofKind('HorizontalPodAutoscaler').map(
       (h) => (h.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name,
     );
     const kedaTargets = ofKind('ScaledObject').map(
       (s) => (s.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name,
     );
-    expect(hpaTargets).toEqual(['adloom-api']);
+    expect(hpaTargets.sort()).toEqual(['adloom-api', 'adloom-edge']);
     expect(kedaTargets.sort()).toEqual(['adloom-worker-cpu', 'adloom-worker-gpu']);
     for (const d of ofKind<Workload>('Deployment'))
       expect({ [d.metadata.name]: 'replicas' in d.spec }).toEqual({ [d.metadata.name]: false });

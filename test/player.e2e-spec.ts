@@ -11,7 +11,10 @@ import { ObjectStore } from '@adloom/storage';
 import { seedCampaign, SeededCampaign, workspaceIdOf } from '../bench/delivery/seed';
 import { TestApi } from './support/harness';
 
-const VAST_CLIENT = path.resolve(__dirname, '../node_modules/@dailymotion/vast-client/dist/vast-client.min.js');
+const VAST_CLIENT = path.resolve(
+  __dirname,
+  '../node_modules/@dailymotion/vast-client/dist/vast-client.min.js',
+);
 const CLIP_SECONDS = 2;
 
 /** A port nobody listens on now, for the edge's public URL (tag URLs must name it before it starts). */
@@ -78,7 +81,10 @@ describe('a player page on another origin', () => {
 
   beforeAll(async () => {
     const edgePort = await freePort();
-    api = await TestApi.start({ EDGE_PORT: String(edgePort), PUBLIC_EDGE_URL: `http://127.0.0.1:${edgePort}` });
+    api = await TestApi.start({
+      EDGE_PORT: String(edgePort),
+      PUBLIC_EDGE_URL: `http://127.0.0.1:${edgePort}`,
+    });
     await api.edge.app.listen({ port: edgePort, host: '127.0.0.1' });
     db = api.app.get(Db);
     await api.key('platform', 'brand-a');
@@ -115,7 +121,12 @@ describe('a player page on another origin', () => {
     pageOrigin = `http://localhost:${(page.address() as AddressInfo).port}`;
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--autoplay-policy=no-user-gesture-required'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--autoplay-policy=no-user-gesture-required',
+      ],
     });
   }, 60_000);
 
@@ -141,9 +152,11 @@ describe('a player page on another origin', () => {
       if (fired.length === pixels) settle();
     });
     await tab.goto(`${pageOrigin}/?tag=${encodeURIComponent(vastUrl)}${query}`);
-    await tab.waitForFunction(() => (window as unknown as { done?: unknown }).done, undefined, { timeout: 30_000 });
-    const done = await tab.evaluate(() => (window as unknown as { done: Record<string, unknown> }).done);
-    const media = await tab.evaluate(() => (window as unknown as { media?: unknown }).media);
+    await tab.waitForFunction(() => (globalThis as unknown as { done?: unknown }).done, undefined, {
+      timeout: 30_000,
+    });
+    const done = await tab.evaluate(() => (globalThis as unknown as { done: Record<string, unknown> }).done);
+    const media = await tab.evaluate(() => (globalThis as unknown as { media?: unknown }).media);
     await Promise.race([allFired, new Promise((resolve) => setTimeout(resolve, 10_000))]);
     await context.close();
     return { done, media, fired };

@@ -1,13 +1,14 @@
 /**
- * The ad endpoint (`GET /v1/delivery/:id/ad`) of the real API under 50 concurrent connections,
- * beside a bare Fastify route answering a constant JSON body of the same size, in the same run.
+ * The edge (`adloom edge`) under 50 concurrent connections, beside bare Fastify routes answering a
+ * constant body of the same size, in the same run: the ad route (`GET /v1/delivery/:id/ad`) against a
+ * bare route answering its JSON, and the pixel route (`GET /t/:token`, the event's intake included)
+ * against a bare route answering the same GIF.
  *
- * Fair by construction: each server runs alone in its own child process (one Node process each,
- * the API with its production settings: info logging, auth, metrics), autocannon runs in this
- * process, and the two are measured in alternating short rounds (5 × 2 s each) so a busy machine
- * weighs on both alike.
- * Last line: JSON with rps, bare_rps, ratio, p99_ms, rss_mb (the API process after the run) and
- * idle_rss_mb (the same process before its first request).
+ * Fair by construction: each server runs alone in its own child process (the edge with its production
+ * settings: info logging, auth, rate limiting, metrics), autocannon runs in this process, and the two
+ * are measured in alternating short rounds (5 × 2 s each) so a busy machine weighs on both alike.
+ * Last line: JSON with the ad route's rps, bare_rps, ratio, p99_ms, the pixel route's pixel_* figures,
+ * rss_mb (the edge's largest RSS under load) and idle_rss_mb (before its first request).
  */
 import autocannon from 'autocannon';
 import { ChildProcess, fork } from 'node:child_process';
@@ -28,7 +29,7 @@ interface Server {
   port: number;
 }
 
-async function startServer(mode: 'api' | 'bare', env: NodeJS.ProcessEnv): Promise<Server> {
+async function startServer(mode: 'edge' | 'bare', env: NodeJS.ProcessEnv): Promise<Server> {
   // BENCH_PROFILE_DIR=<dir> writes a CPU profile of each server process there when it stops.
   const profile = process.env.BENCH_PROFILE_DIR;
   const child = fork(path.join(__dirname, 'server.js'), [mode], {
@@ -69,14 +70,22 @@ interface Round {
   cpu: number;
 }
 
-async function load(
-  server: Server,
-  url: string,
-  headers: Record<string, string>,
-  seconds: number,
-): Promise<Round> {
+interface Target {
+  server: Server;
+  /** Paths asked in turn. */
+  paths: string[];
+  headers: Record<string, string>;
+}
+
+async function load({ server, paths, headers }: Target, seconds: number): Promise<Round> {
   const cpuBefore = await cpuOf(server);
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, headers });
+  const result = await autocannon({
+    url: `http://127.0.0.1:${server.port}`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers,
+    requests: paths.map((path) => ({ method: 'GET', path })),
+  });
   return {
     ok: result['2xx'],
     seconds: result.duration,
@@ -85,6 +94,62 @@ async function load(
     cpu: (await cpuOf(server)) - cpuBefore,
   };
 }
+
+interface Comparison {
+  rps: number;
+  bareRps: number;
+  p99: number;
+  bareP99: number;
+  cpu: number;
+  bareCpu: number;
+  /** The edge's largest RSS after a round. */
+  rss: number;
+  rounds: string;
+  bareRounds: string;
+}
+
+/** The target and the bare route in alternating rounds, after a warm-up of each. */
+async function compare(target: Target, bare: Target): Promise<Comparison> {
+  await load(target, WARMUP_SECONDS);
+  await load(bare, WARMUP_SECONDS);
+  const rounds: Round[] = [];
+  const bareRounds: Round[] = [];
+  let rss = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    rounds.push(await load(target, ROUND_SECONDS));
+    rss = Math.max(rss, await rssOf(target.server));
+    bareRounds.push(await load(bare, ROUND_SECONDS));
+  }
+  const failures = [...rounds, ...bareRounds].reduce((sum, r) => sum + r.other, 0);
+  if (failures > 0) throw new Error(`${failures} requests failed or did not answer 2xx`);
+  const rate = (all: Round[]) =>
+    all.reduce((sum, r) => sum + r.ok, 0) / all.reduce((sum, r) => sum + r.seconds, 0);
+  const cpu = (all: Round[]) =>
+    all.reduce((sum, r) => sum + r.cpu, 0) / all.reduce((sum, r) => sum + r.ok, 0);
+  const list = (all: Round[]) => all.map((r) => (r.ok / r.seconds).toFixed(0)).join(', ');
+  return {
+    rps: rate(rounds),
+    bareRps: rate(bareRounds),
+    p99: Math.max(...rounds.map((r) => r.p99)),
+    bareP99: Math.max(...bareRounds.map((r) => r.p99)),
+    cpu: cpu(rounds),
+    bareCpu: cpu(bareRounds),
+    rss,
+    rounds: list(rounds),
+    bareRounds: list(bareRounds),
+  };
+}
+
+function describe(name: string, result: Comparison): void {
+  console.log(
+    `${name}: ${result.rounds} req/s; p99 ${result.p99} ms; ${result.cpu.toFixed(0)} µs CPU per request`,
+  );
+  console.log(
+    `${name} bare: ${result.bareRounds} req/s; p99 ${result.bareP99} ms; ${result.bareCpu.toFixed(0)} µs CPU per request`,
+  );
+}
+
+const PIXEL_TOKENS = 2_000;
 
 async function main() {
   const { config, services } = await benchServices();
@@ -116,64 +181,71 @@ async function main() {
       S3_BUCKET: config.S3_BUCKET,
       TRACKING_SECRET: config.TRACKING_SECRET,
       DATABASE_POOL_SIZE: '10',
+      // The limiter runs on every request, with limits the load stays under.
+      EDGE_RATE_LIMIT: '100000000',
+      EDGE_PIXEL_RATE_LIMIT: '100000000',
     };
-    const api = await startServer('api', env);
-    servers.push(api);
-    const path = `/v1/delivery/${campaign.campaignId}/ad?segment=young-urban&format=9x16`;
+    const edge = await startServer('edge', env);
+    servers.push(edge);
+    const adPath = `/v1/delivery/${campaign.campaignId}/ad?segment=young-urban&format=9x16`;
     const headers = { authorization: `Bearer ${key}` };
-    const sample = await fetch(`http://127.0.0.1:${api.port}${path}`, { headers });
+    const idleRss = await rssOf(edge);
+    const sample = await fetch(`http://127.0.0.1:${edge.port}${adPath}`, { headers });
     if (sample.status !== 200)
-      throw new Error(`the ad endpoint answered ${sample.status}: ${await sample.text()}`);
+      throw new Error(`the ad route answered ${sample.status}: ${await sample.text()}`);
     const body = await sample.text();
-    const bare = await startServer('bare', { ...process.env, BARE_BODY: body });
+
+    // Pixels of distinct servings (each counts once), from ads the edge answered.
+    const pixelPaths: string[] = [];
+    while (pixelPaths.length < PIXEL_TOKENS) {
+      const ad = (await (await fetch(`http://127.0.0.1:${edge.port}${adPath}`, { headers })).json()) as {
+        tracking: Record<string, string>;
+      };
+      for (const url of Object.values(ad.tracking)) pixelPaths.push(new URL(url).pathname);
+    }
+    const pixel = await fetch(`http://127.0.0.1:${edge.port}${pixelPaths[0]}`);
+    if (pixel.status !== 200)
+      throw new Error(`the pixel route answered ${pixel.status}: ${await pixel.text()}`);
+    const gif = Buffer.from(await pixel.arrayBuffer());
+
+    const bare = await startServer('bare', {
+      ...process.env,
+      BARE_BODY: body,
+      BARE_PIXEL: gif.toString('base64'),
+    });
     servers.push(bare);
 
-    const idleRss = await rssOf(api);
-    const apiUrl = `http://127.0.0.1:${api.port}${path}`;
-    const bareUrl = `http://127.0.0.1:${bare.port}${path}`;
-    await load(api, apiUrl, headers, WARMUP_SECONDS);
-    await load(bare, bareUrl, headers, WARMUP_SECONDS);
-    const apiRounds: Round[] = [];
-    const bareRounds: Round[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      apiRounds.push(await load(api, apiUrl, headers, ROUND_SECONDS));
-      bareRounds.push(await load(bare, bareUrl, headers, ROUND_SECONDS));
-    }
-    const rss = await rssOf(api);
-
-    const rate = (rounds: Round[]) =>
-      rounds.reduce((sum, r) => sum + r.ok, 0) / rounds.reduce((sum, r) => sum + r.seconds, 0);
-    const failures = [...apiRounds, ...bareRounds].reduce((sum, r) => sum + r.other, 0);
-    if (failures > 0) throw new Error(`${failures} requests failed or did not answer 2xx`);
-    const rps = rate(apiRounds);
-    const bareRps = rate(bareRounds);
-    const p99 = Math.max(...apiRounds.map((r) => r.p99));
-    const bareP99 = Math.max(...bareRounds.map((r) => r.p99));
-    const cpuPerRequest = (rounds: Round[]) =>
-      rounds.reduce((sum, r) => sum + r.cpu, 0) / rounds.reduce((sum, r) => sum + r.ok, 0);
+    const ad = await compare(
+      { server: edge, paths: [adPath], headers },
+      { server: bare, paths: [adPath], headers },
+    );
+    const pixels = await compare(
+      { server: edge, paths: pixelPaths, headers: {} },
+      { server: bare, paths: pixelPaths, headers: {} },
+    );
 
     console.log(
-      `response body: ${Buffer.byteLength(body)} bytes; ${CONNECTIONS} connections, ${ROUNDS} × ${ROUND_SECONDS} s each`,
+      `ad body ${Buffer.byteLength(body)} bytes, pixel ${gif.length} bytes; ${CONNECTIONS} connections, ${ROUNDS} × ${ROUND_SECONDS} s each`,
     );
-    console.log(
-      `api:  ${apiRounds.map((r) => (r.ok / r.seconds).toFixed(0)).join(', ')} req/s; p99 ${p99} ms; ` +
-        `${cpuPerRequest(apiRounds).toFixed(0)} µs CPU per request`,
-    );
-    console.log(
-      `bare: ${bareRounds.map((r) => (r.ok / r.seconds).toFixed(0)).join(', ')} req/s; p99 ${bareP99} ms; ` +
-        `${cpuPerRequest(bareRounds).toFixed(0)} µs CPU per request`,
-    );
+    describe('ad', ad);
+    describe('pixel', pixels);
     console.log(
       JSON.stringify({
         bench: 'delivery',
-        rps: Math.round(rps),
-        bare_rps: Math.round(bareRps),
-        ratio: +(rps / bareRps).toFixed(3),
-        p99_ms: p99,
-        bare_p99_ms: bareP99,
-        cpu_us_per_req: Math.round(cpuPerRequest(apiRounds)),
-        bare_cpu_us_per_req: Math.round(cpuPerRequest(bareRounds)),
-        rss_mb: Math.round(rss / 1e6),
+        rps: Math.round(ad.rps),
+        bare_rps: Math.round(ad.bareRps),
+        ratio: +(ad.rps / ad.bareRps).toFixed(3),
+        p99_ms: ad.p99,
+        bare_p99_ms: ad.bareP99,
+        cpu_us_per_req: Math.round(ad.cpu),
+        bare_cpu_us_per_req: Math.round(ad.bareCpu),
+        pixel_rps: Math.round(pixels.rps),
+        pixel_bare_rps: Math.round(pixels.bareRps),
+        pixel_ratio: +(pixels.rps / pixels.bareRps).toFixed(3),
+        pixel_p99_ms: pixels.p99,
+        pixel_bare_p99_ms: pixels.bareP99,
+        pixel_cpu_us_per_req: Math.round(pixels.cpu),
+        rss_mb: Math.round(Math.max(ad.rss, pixels.rss) / 1e6),
         idle_rss_mb: Math.round(idleRss / 1e6),
       }),
     );

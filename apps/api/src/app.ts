@@ -4,13 +4,15 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { cleanupOpenApiDoc } from 'nestjs-zod';
 import { randomUUID } from 'node:crypto';
-import { AdloomConfig } from '@adloom/config';
+import { AdloomConfig, CONFIG, publicEdgeUrl } from '@adloom/config';
+import { edgeOpenApiPaths } from '@adloom/delivery';
 import { AdloomModule } from '@adloom/core';
 import { ApiKeysService } from '@adloom/auth';
 import { Metrics } from '@adloom/ops';
 
 export const BODY_LIMIT = 12 * 1024 * 1024;
 
+/** The API's routes and, from the same declarations the edge registers, the edge's (under the edge's URL). */
 export function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
   const document = SwaggerModule.createDocument(
     app,
@@ -21,7 +23,8 @@ export function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key: adl_…' })
       .build(),
   );
-  return cleanupOpenApiDoc(document);
+  const edge = edgeOpenApiPaths(publicEdgeUrl(app.get<AdloomConfig>(CONFIG)));
+  return cleanupOpenApiDoc({ ...document, paths: { ...document.paths, ...edge } } as OpenAPIObject);
 }
 
 /** Builds the HTTP application (not yet listening). Tests call this with their own config. */

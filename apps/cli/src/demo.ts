@@ -54,16 +54,18 @@ export interface DemoKeys {
 
 /**
  * The whole loop as a newcomer sees it: the example loaded through the API, every variant generated
- * and composed, approved and launched, then an ad platform that pulls ads by segment (JSON and VAST),
- * fires tracking pixels from an audience with a planted winner, and the optimiser moving the weights.
+ * and composed, approved and launched, then an ad platform that pulls ads by segment from the edge
+ * (JSON, and VAST through a tag URL with no header), fires tracking pixels from an audience with a
+ * planted winner, and the optimiser moving the weights.
  */
 export async function runDemo(
   base: string,
+  edgeBase: string,
   keys: DemoKeys,
   log: (line: string) => void,
 ): Promise<{ ok: boolean }> {
   const marketer = new Client(base, keys.marketer);
-  const platform = new Client(base, keys.platform);
+  const platform = new Client(edgeBase, keys.platform);
   const analyst = new Client(base, keys.analyst);
 
   log('\n1. Loading the example brand kit, templates and segments through the API');
@@ -107,14 +109,19 @@ export async function runDemo(
 
   log('\n4. Playing an ad platform: ads by segment, VAST, tracking pixels; the optimiser moves the weights');
   for (const key of segmentKeys) {
-    const vast = await platform.call(
-      'GET',
-      `/v1/delivery/${campaignId}/vast?segment=${key}&format=9x16`,
-      undefined,
-      'application/xml',
-    );
+    const tag = await marketer.call('POST', `/v1/campaigns/${campaignId}/tags`, {
+      segment: key,
+      format: '9x16',
+    });
+    const vastUrl = String(tag.vastUrl)
+      .replace('[CACHEBUSTING]', String(Date.now()))
+      .replace('[TIMESTAMP]', encodeURIComponent(new Date().toISOString()));
+    const vast = await fetch(vastUrl);
+    const xml = await vast.text();
+    if (!vast.ok) throw new Error(`GET ${tag.vastUrl} → ${vast.status}: ${xml.slice(0, 300)}`);
     log(
-      `   VAST 4.2 for ${key}: ${vast.text.length} bytes, ${(vast.text.match(/<Tracking /g) ?? []).length} tracking events`,
+      `   VAST tag for ${key} (no header): ${xml.length} bytes, ${(xml.match(/<MediaFile /g) ?? []).length} media files, ` +
+        `${(xml.match(/<Tracking /g) ?? []).length} tracking events`,
     );
   }
   const random = new SeededRandom(2026);

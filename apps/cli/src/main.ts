@@ -159,6 +159,20 @@ export async function main(argv: string[]): Promise<void> {
     });
 
   program
+    .command('edge')
+    .description('serve the data plane: ad, VAST, tags and tracking pixels (EDGE_PORT)')
+    .action(async () => {
+      const config = loadConfig();
+      requireUrls(config, 'edge');
+      const { runEdge } = await import('../../edge/src/main');
+      const edge = await runEdge(config);
+      onSignals(async () => {
+        await drainHttp(edge.app.server, config.SHUTDOWN_GRACE);
+        await edge.close();
+      }, config.SHUTDOWN_GRACE + CLOSE_MARGIN_MS);
+    });
+
+  program
     .command('worker')
     .description('consume queues')
     .option('--queues <list>', 'comma-separated queues, `engagement` for the event stream (default: all)', '')
@@ -190,15 +204,21 @@ export async function main(argv: string[]): Promise<void> {
       // A run that exits at the end has no use for the next generation of variants.
       if (opts.once) childEnv.OPTIMIZE_AUTO_EVOLVE ??= 'false';
     }
-    const children = [spawnChild(['api'], childEnv, 'api'), spawnChild(['worker'], childEnv, 'worker')];
+    const children = [
+      spawnChild(['api'], childEnv, 'api'),
+      spawnChild(['edge'], childEnv, 'edge'),
+      spawnChild(['worker'], childEnv, 'worker'),
+    ];
     const stop = async () => {
       await Promise.all(children.map((c) => stopChild(c, config.SHUTDOWN_GRACE + CLOSE_MARGIN_MS)));
       await local.services.stop();
     };
     onSignals(stop);
     const base = `http://localhost:${config.PORT}`;
+    const edgeBase = `http://localhost:${config.EDGE_PORT}`;
     try {
       await waitReady(`${base}/health/ready`, 60_000);
+      await waitReady(`${edgeBase}/health/ready`, 60_000);
     } catch (error) {
       await stop();
       throw error;
@@ -219,7 +239,7 @@ export async function main(argv: string[]): Promise<void> {
       consoleKey = keys.marketer;
       let result: { ok: boolean };
       try {
-        result = await runDemo(base, keys, log);
+        result = await runDemo(base, edgeBase, keys, log);
       } catch (error) {
         await stop();
         throw error;
@@ -237,6 +257,7 @@ export async function main(argv: string[]): Promise<void> {
     log('');
     log(`  Console   ${base}/console  (sign in with ${consoleKey})`);
     log(`  API       ${base}/v1   Docs ${base}/docs   Health ${base}/health/ready`);
+    log(`  Edge      ${edgeBase}  (ad, VAST, tags, pixels: what platforms call; PUBLIC_EDGE_URL)`);
     log(`  Admin key ${key}`);
     log(`  Try: curl -H "Authorization: Bearer ${key}" ${base}/v1/api-keys`);
     log('Press Ctrl-C to stop.');
@@ -253,7 +274,7 @@ export async function main(argv: string[]): Promise<void> {
     });
   program
     .command('dev')
-    .description('embedded services + API + workers in one process tree, for a laptop')
+    .description('embedded services + API + edge + workers in one process tree, for a laptop')
     .action((opts) => dev(opts, false));
   program
     .command('demo')
@@ -277,5 +298,5 @@ async function waitReady(url: string, timeoutMs: number) {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`the API did not become ready at ${url}: ${last}`);
+  throw new Error(`not ready at ${url}: ${last}`);
 }
