@@ -164,7 +164,7 @@ export async function main(argv: string[]): Promise<void> {
     .action(async () => {
       const config = loadConfig();
       requireUrls(config, 'edge');
-      const { runEdge } = await import('../../edge/src/main');
+      const { runEdge } = await import('../../edge/src/main.js');
       const edge = await runEdge(config);
       onSignals(async () => {
         await drainHttp(edge.app.server, config.SHUTDOWN_GRACE);
