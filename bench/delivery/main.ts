@@ -8,7 +8,8 @@
  * settings: info logging, auth, rate limiting, metrics), autocannon runs in this process, and the two
  * are measured in alternating short rounds (5 × 2 s each) so a busy machine weighs on both alike.
  * Last line: JSON with the ad route's rps, bare_rps, ratio, p99_ms, the pixel route's pixel_* figures,
- * rss_mb (the edge's largest RSS under load) and idle_rss_mb (before its first request).
+ * rss_mb (the edge's largest RSS under load, heap_mb its V8 heap then) and idle_rss_mb (before its
+ * first request).
  */
 import autocannon from 'autocannon';
 import { ChildProcess, fork } from 'node:child_process';
@@ -52,7 +53,8 @@ async function ask<T>(server: Server, type: 'rss' | 'cpu'): Promise<T> {
   return message;
 }
 
-const rssOf = async (server: Server) => (await ask<{ rss: number }>(server, 'rss')).rss;
+const memoryOf = (server: Server) => ask<{ rss: number; heapUsed: number }>(server, 'rss');
+const rssOf = async (server: Server) => (await memoryOf(server)).rss;
 const cpuOf = async (server: Server) => (await ask<{ micros: number }>(server, 'cpu')).micros;
 
 async function stop(server: Server): Promise<void> {
@@ -102,8 +104,9 @@ interface Comparison {
   bareP99: number;
   cpu: number;
   bareCpu: number;
-  /** The edge's largest RSS after a round. */
+  /** The edge's largest RSS after a round, and its heap then. */
   rss: number;
+  heap: number;
   rounds: string;
   bareRounds: string;
 }
@@ -115,9 +118,11 @@ async function compare(target: Target, bare: Target): Promise<Comparison> {
   const rounds: Round[] = [];
   const bareRounds: Round[] = [];
   let rss = 0;
+  let heap = 0;
   for (let round = 0; round < ROUNDS; round++) {
     rounds.push(await load(target, ROUND_SECONDS));
-    rss = Math.max(rss, await rssOf(target.server));
+    const memory = await memoryOf(target.server);
+    if (memory.rss > rss) ({ rss, heapUsed: heap } = memory);
     bareRounds.push(await load(bare, ROUND_SECONDS));
   }
   const failures = [...rounds, ...bareRounds].reduce((sum, r) => sum + r.other, 0);
@@ -135,6 +140,7 @@ async function compare(target: Target, bare: Target): Promise<Comparison> {
     cpu: cpu(rounds),
     bareCpu: cpu(bareRounds),
     rss,
+    heap,
     rounds: list(rounds),
     bareRounds: list(bareRounds),
   };
@@ -246,6 +252,7 @@ async function main() {
         pixel_bare_p99_ms: pixels.bareP99,
         pixel_cpu_us_per_req: Math.round(pixels.cpu),
         rss_mb: Math.round(Math.max(ad.rss, pixels.rss) / 1e6),
+        heap_mb: Math.round((ad.rss > pixels.rss ? ad.heap : pixels.heap) / 1e6),
         idle_rss_mb: Math.round(idleRss / 1e6),
       }),
     );

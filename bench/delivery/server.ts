@@ -36,7 +36,10 @@ async function main() {
   } else throw new Error(`usage: server.js edge|bare (got ${mode})`);
 
   process.on('message', (message: Message) => {
-    if (message.type === 'rss') process.send!({ type: 'rss', rss: process.memoryUsage().rss });
+    if (message.type === 'rss') {
+      const { rss, heapUsed } = process.memoryUsage();
+      process.send!({ type: 'rss', rss, heapUsed });
+    }
     if (message.type === 'cpu') {
       const { user, system } = process.cpuUsage();
       process.send!({ type: 'cpu', micros: user + system });

@@ -50,7 +50,7 @@ export class AdloomModule {
         ClockModule,
         DbModule,
         StorageModule,
-        QueueModule,
+        QueueModule.withQueues(),
         AuthModule,
         OpsModule,
         ...FEATURE_MODULES,
