@@ -83,6 +83,7 @@ export class EdgeHandlers {
   /**
    * Counts the event (HEAD, as link checkers send, counts nothing), then answers a 1×1 GIF, or a 302
    * to the landing page for a click token with `redirect`. With `error`, counts a VAST error instead.
+   * The answer waits for `PixelIntake.track`; its errors (the event log unavailable: 503) are problems.
    */
   private async pixel(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const { token } = request.params as { token: string };
@@ -93,7 +94,6 @@ export class EdgeHandlers {
       return gif(reply);
     }
     const verdict = await this.pixels.track(token);
-    if (this.pixels.draining) await this.pixels.flush();
     if (verdict.ok && verdict.payload.event === 'click' && query.redirect !== undefined) {
       const snapshot = await this.cache.get(verdict.payload.campaignId);
       const landingUrl = snapshot?.campaign.landingUrl;
