@@ -19,8 +19,8 @@ import { seedCampaign, SeededCampaign } from '../bench/delivery/seed';
 import { FleetProcess, processEnv, startAdloom } from './scale-fleet';
 import { testConfig } from './support/harness';
 
-/** The command that serves `GET /t/:token`; `['edge']` once the edge serves pixels. */
-const PIXEL_SERVER = ['api'];
+/** The command that serves `GET /t/:token`. */
+const PIXEL_SERVER = ['edge'];
 
 /** A Postgres "outage" at the network: while closed, connections are cut and new ones refused. */
 class PostgresLink {
@@ -111,7 +111,7 @@ class Deployment {
   /** The process that serves pixels, ready. */
   async pixelServer(name: string): Promise<FleetProcess> {
     const port = await freePort();
-    return this.spawn(name, PIXEL_SERVER, { PORT: String(port), HOST: '127.0.0.1' }, port);
+    return this.spawn(name, PIXEL_SERVER, { EDGE_PORT: String(port), HOST: '127.0.0.1' }, port);
   }
 
   async consumer(name: string, env: Record<string, string> = {}): Promise<FleetProcess> {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Browser, chromium, Request } from 'playwright-core';
 import { Db } from '@adloom/db';
-import { PixelIntake } from '@adloom/engagement';
+import { EngagementConsumer } from '@adloom/engagement';
 import { ObjectStore } from '@adloom/storage';
 import { seedCampaign, SeededCampaign, workspaceIdOf } from '../bench/delivery/seed';
 import { TestApi } from './support/harness';
@@ -181,7 +181,8 @@ describe('a player page on another origin', () => {
     ]);
     expect(fired).toHaveLength(6);
 
-    await api.edge.context.get(PixelIntake).flush();
+    // Answered pixels are in the engagement stream; the consumer counts them into the rollups.
+    await api.app.get(EngagementConsumer).drain();
     const report = await api.request('GET', `/v1/campaigns/${campaign.campaignId}/report?by=variant`, {
       key: analyst,
     });

@@ -550,7 +550,7 @@ export interface paths {
     put?: never;
     /**
      * Report engagement events
-     * @description Up to 10,000 events `{ id, type, variantId, segment, ts, value? }`; `ts` is epoch milliseconds or an ISO 8601 date-time. Each id counts once per workspace, ever: a retried batch adds nothing twice. Events count in the UTC hour of their own `ts`. The answer gives how many were counted, how many were duplicates, and each rejected event with its index, field and reason.
+     * @description Up to 10,000 events `{ id, type, variantId, segment, ts, value? }`; `ts` is epoch milliseconds or an ISO 8601 date-time. 202 means the valid events are durably appended to the engagement log; they are counted shortly after, in the UTC hour of their own `ts`. Each id counts once per workspace within the dedupe window (7 days by default): a retried batch adds nothing twice. An event older than the window is rejected as late. The answer gives how many events were taken, how many repeated an id of the same batch, and each rejected event with its index, field and reason; ids counted before are skipped when counting. 503 when the log cannot take events: nothing was taken, send again.
      */
     post: operations['EventsController_record'];
     delete?: never;
@@ -579,66 +579,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/t/{path}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Tracking pixel
-     * @description Counts the event the signed token stands for (once per ad serving and event) and answers a 1×1 GIF. Forged, altered or expired tokens get the same GIF and count nothing. A click token with `?redirect=1` answers 302 to the campaign landing page instead, for players that want one click URL.
-     */
-    get: operations['TrackingController_pixel'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/delivery/{campaignId}/ad': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * The ad to play for a segment and format
-     * @description Chooses an approved variant by the current weights (the same `viewer` gets the same variant while the weights stand) and answers its render URL and expiry, size, duration, captions, and one signed tracking URL per event. 404 when the campaign is not live (the problem says paused when it is).
-     */
-    get: operations['DeliveryController_ad'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/delivery/{campaignId}/vast': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * The same choice as a VAST 4.2 InLine document
-     * @description An empty VAST (no Ad) when the segment has nothing to serve in the format.
-     */
-    get: operations['DeliveryController_vast'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/v1/delivery/{campaignId}/catalog': {
     parameters: {
       query?: never;
@@ -654,6 +594,44 @@ export interface paths {
     put?: never;
     post?: never;
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/campaigns/{id}/tags': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The campaign’s tags, revoked ones included */
+    get: operations['TagsController_list'];
+    put?: never;
+    /**
+     * A VAST tag for a segment (and format) of the campaign
+     * @description Answers `vastUrl` and `adUrl` on the edge (`PUBLIC_EDGE_URL`): plain GET URLs a player or DSP calls with no header (a signed token in the path stands for the tag). Revoke it with DELETE; edges stop serving it within one refresh.
+     */
+    post: operations['TagsController_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/campaigns/{id}/tags/{tagId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Revokes a tag: its URLs answer 404 within one edge refresh */
+    delete: operations['TagsController_revoke'];
     options?: never;
     head?: never;
     patch?: never;
@@ -794,6 +772,106 @@ export interface paths {
     get?: never;
     put?: never;
     post: operations['OptimizerController_evolve'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/delivery/{campaignId}/ad': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The ad to play for a segment and format
+     * @description Chooses an approved variant by the current weights (the same `viewer` gets the same variant while the weights stand). 404 problem+json when the campaign is not live (the problem says paused when it is). Answers the render URL and expiry, size, duration, captions, and one signed tracking URL per event.
+     */
+    get: operations['edge_ad'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/delivery/{campaignId}/vast': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The same choice as a VAST 4.2 InLine document
+     * @description A VAST 4.2 InLine document: every ready format of the chosen variant as a MediaFile, impression, quartile and click tracking, an `<Error>` URL whose `[ERRORCODE]` pings are counted per variant, and the campaign’s `<AdVerifications>`. An empty VAST when the segment has nothing to serve in the format. `Cache-Control: no-store`; CORS for any origin, with credentials, as player SDKs require.
+     */
+    get: operations['edge_vast'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tags/{tag}/vast': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A VAST tag: the ad for the tag’s campaign, segment and format, no header needed
+     * @description A VAST 4.2 InLine document: every ready format of the chosen variant as a MediaFile, impression, quartile and click tracking, an `<Error>` URL whose `[ERRORCODE]` pings are counted per variant, and the campaign’s `<AdVerifications>`. An empty VAST when the segment has nothing to serve in the format. `Cache-Control: no-store`; CORS for any origin, with credentials, as player SDKs require. 404 problem+json once the tag is revoked (within one edge refresh).
+     */
+    get: operations['edge_tagVast'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tags/{tag}/ad': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The tag’s ad as JSON, no header needed
+     * @description Chooses an approved variant by the current weights (the same `viewer` gets the same variant while the weights stand). 404 problem+json when the campaign is not live (the problem says paused when it is). The same answer as `GET /v1/delivery/:campaignId/ad`.
+     */
+    get: operations['edge_tagAd'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/t/{token}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Tracking pixel
+     * @description Counts the event the signed token stands for (once per ad serving and event) and answers a 1×1 GIF once the event is durably recorded (503 problem+json when it cannot be). Forged, altered or expired tokens get the same GIF and count nothing. A click token with `?redirect=1` answers 302 to the campaign landing page. With `?error=<code>` the ping counts a VAST error for the variant.
+     */
+    get: operations['edge_pixel'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -968,6 +1046,13 @@ export interface components {
        * @default null
        */
       brandKitId: string | null;
+      /** @default [] */
+      adVerifications: {
+        vendor: string;
+        /** Format: uri */
+        scriptUrl: string;
+        parameters?: string;
+      }[];
     };
     UpdateCampaignDto: {
       name?: string;
@@ -992,6 +1077,12 @@ export interface components {
       landingUrl?: string;
       /** Format: uuid */
       brandKitId?: string | null;
+      adVerifications?: {
+        vendor: string;
+        /** Format: uri */
+        scriptUrl: string;
+        parameters?: string;
+      }[];
     };
     BulkApproveDto: {
       variantIds?: string[];
@@ -1009,6 +1100,14 @@ export interface components {
     };
     EventBatchDto: {
       events: unknown[];
+    };
+    CreateTagDto: {
+      /** @description The audience segment key */
+      segment: string;
+      /** @description An aspect ratio such as 9x16; the campaign’s first format the segment has when absent */
+      format?: string;
+      /** @description Where the tag is used, for people */
+      name?: string;
     };
     VerifyHashDto: {
       sha256: string;
@@ -1960,7 +2059,7 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      202: {
         headers: {
           [name: string]: unknown;
         };
@@ -1989,80 +2088,77 @@ export interface operations {
       };
     };
   };
-  TrackingController_pixel: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The signed token from a tracking URL */
-        '*': string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  DeliveryController_ad: {
-    parameters: {
-      query: {
-        segment: string;
-        format?: string;
-        viewer?: string;
-      };
-      header?: never;
-      path: {
-        campaignId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  DeliveryController_vast: {
-    parameters: {
-      query: {
-        segment: string;
-        format?: string;
-        viewer?: string;
-      };
-      header?: never;
-      path: {
-        campaignId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
   DeliveryController_catalog: {
     parameters: {
       query?: {
+        /** @description The audience segment key */
         segment?: string;
       };
       header?: never;
       path: {
         campaignId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  TagsController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  TagsController_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateTagDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  TagsController_revoke: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        tagId: string;
       };
       cookie?: never;
     };
@@ -2261,6 +2357,284 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+    };
+  };
+  edge_ad: {
+    parameters: {
+      query: {
+        /** @description The audience segment key */
+        segment: string;
+        /** @description An aspect ratio such as 9x16; the campaign’s first format the segment has when absent */
+        format?: string;
+        /** @description Any stable id of the viewer: the same viewer gets the same variant while the weights stand */
+        viewer?: string;
+        /** @description Cache buster, e.g. [CACHEBUSTING]; ignored */
+        cb?: string;
+        /** @description Timestamp, e.g. [TIMESTAMP]; ignored */
+        ts?: string;
+      };
+      header?: never;
+      path: {
+        campaignId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            campaignId: string;
+            variantId: string;
+            renderId: string;
+            segment: string;
+            format: string;
+            /** @description Unique per response; the VAST AdServingId, carried by every tracking URL */
+            adServingId: string;
+            url: string;
+            /** @description ISO 8601; null when renders are served from a CDN and the URL does not expire */
+            expiresAt: string | null;
+            /** @enum {string} */
+            mimeType: 'video/mp4';
+            codecs: string;
+            width: number;
+            height: number;
+            bytes: number;
+            durationMs: number;
+            bitrateKbps: number;
+            sha256: string;
+            posterUrl: string;
+            captionsUrl: string | null;
+            /** @description The campaign’s landing page */
+            clickThrough: string;
+            /** @description A single click URL: counts the click, then redirects to `clickThrough` */
+            clickUrl: string;
+            /** @description Pixel URLs to request when each event happens (1×1 GIF) */
+            tracking: {
+              impression: string;
+              start: string;
+              firstQuartile: string;
+              midpoint: string;
+              thirdQuartile: string;
+              complete: string;
+              click: string;
+            };
+          };
+        };
+      };
+      /** @description A problem */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': Record<string, never>;
+        };
+      };
+    };
+  };
+  edge_vast: {
+    parameters: {
+      query: {
+        /** @description The audience segment key */
+        segment: string;
+        /** @description An aspect ratio such as 9x16; the campaign’s first format the segment has when absent */
+        format?: string;
+        /** @description Any stable id of the viewer: the same viewer gets the same variant while the weights stand */
+        viewer?: string;
+        /** @description Cache buster, e.g. [CACHEBUSTING]; ignored */
+        cb?: string;
+        /** @description Timestamp, e.g. [TIMESTAMP]; ignored */
+        ts?: string;
+      };
+      header?: never;
+      path: {
+        campaignId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/xml': string;
+        };
+      };
+      /** @description A problem */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': Record<string, never>;
+        };
+      };
+    };
+  };
+  edge_tagVast: {
+    parameters: {
+      query?: {
+        /** @description Any stable id of the viewer: the same viewer gets the same variant while the weights stand */
+        viewer?: string;
+        /** @description Cache buster, e.g. [CACHEBUSTING]; ignored */
+        cb?: string;
+        /** @description Timestamp, e.g. [TIMESTAMP]; ignored */
+        ts?: string;
+      };
+      header?: never;
+      path: {
+        /** @description The tag’s signed token, from the URLs `POST /v1/campaigns/:id/tags` answered */
+        tag: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/xml': string;
+        };
+      };
+      /** @description A problem */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': Record<string, never>;
+        };
+      };
+    };
+  };
+  edge_tagAd: {
+    parameters: {
+      query?: {
+        /** @description Any stable id of the viewer: the same viewer gets the same variant while the weights stand */
+        viewer?: string;
+        /** @description Cache buster, e.g. [CACHEBUSTING]; ignored */
+        cb?: string;
+        /** @description Timestamp, e.g. [TIMESTAMP]; ignored */
+        ts?: string;
+      };
+      header?: never;
+      path: {
+        /** @description The tag’s signed token, from the URLs `POST /v1/campaigns/:id/tags` answered */
+        tag: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            campaignId: string;
+            variantId: string;
+            renderId: string;
+            segment: string;
+            format: string;
+            /** @description Unique per response; the VAST AdServingId, carried by every tracking URL */
+            adServingId: string;
+            url: string;
+            /** @description ISO 8601; null when renders are served from a CDN and the URL does not expire */
+            expiresAt: string | null;
+            /** @enum {string} */
+            mimeType: 'video/mp4';
+            codecs: string;
+            width: number;
+            height: number;
+            bytes: number;
+            durationMs: number;
+            bitrateKbps: number;
+            sha256: string;
+            posterUrl: string;
+            captionsUrl: string | null;
+            /** @description The campaign’s landing page */
+            clickThrough: string;
+            /** @description A single click URL: counts the click, then redirects to `clickThrough` */
+            clickUrl: string;
+            /** @description Pixel URLs to request when each event happens (1×1 GIF) */
+            tracking: {
+              impression: string;
+              start: string;
+              firstQuartile: string;
+              midpoint: string;
+              thirdQuartile: string;
+              complete: string;
+              click: string;
+            };
+          };
+        };
+      };
+      /** @description A problem */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': Record<string, never>;
+        };
+      };
+    };
+  };
+  edge_pixel: {
+    parameters: {
+      query?: {
+        /** @description On a click token: answer 302 to the landing page */
+        redirect?: string;
+        /** @description A VAST error code (the `<Error>` URL’s [ERRORCODE]): counted as an error, not an impression */
+        error?: string;
+      };
+      header?: never;
+      path: {
+        /** @description The signed token from a tracking URL */
+        token: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'image/gif': string;
+        };
+      };
+      /** @description A click with `redirect` */
+      302: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A problem */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': Record<string, never>;
+        };
       };
     };
   };
