@@ -80,7 +80,8 @@ export class DeliveryCache implements OnApplicationShutdown {
 
   /** Reloads the campaigns whose fingerprint changed and forgets idle ones; runs on the timer. */
   async refresh(): Promise<void> {
-    if (this.refreshing) return this.refreshing;
+    // One that starts after now: a check already running may have read before the latest change.
+    while (this.refreshing) await this.refreshing.catch(() => undefined);
     this.refreshing = this.checkFingerprints().finally(() => (this.refreshing = undefined));
     return this.refreshing;
   }
