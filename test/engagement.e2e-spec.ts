@@ -37,7 +37,10 @@ async function totals(db: Db, variantId: string, hour?: number): Promise<Totals>
 /** The figure summed over the API's and the edge's /metrics (pixels are counted by the edge). */
 async function metric(api: TestApi, name: string, labels: string): Promise<number> {
   let sum = 0;
-  for (const res of [await api.request('GET', '/metrics'), await api.edge.app.inject({ method: 'GET', url: '/metrics' })]) {
+  for (const res of [
+    await api.request('GET', '/metrics'),
+    await api.edge.app.inject({ method: 'GET', url: '/metrics' }),
+  ]) {
     const text = 'text' in res ? res.text : res.body;
     const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
     sum += line ? Number(line.split(' ').pop()) : 0;

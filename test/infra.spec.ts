@@ -10,7 +10,8 @@ import IORedis from 'ioredis';
 import { Queue, Worker } from 'bullmq';
 import { parseAllDocuments } from 'yaml';
 import { AdloomConfig, loadConfig, SETTING_NAMES } from '@adloom/config';
-import { parseQueues, QUEUES, QueueName, redisConnection } from '@adloom/queue';
+import { QUEUES, QueueName, redisConnection } from '@adloom/queue';
+import { parseWorkerQueues } from '../apps/worker/src/worker';
 
 const INFRA = path.resolve(__dirname, '../infra');
 const K8S = path.join(INFRA, 'k8s');
@@ -121,13 +122,14 @@ function environmentOf(container: Container): Record<string, string> {
 
 const configOf = (container: Container): AdloomConfig => loadConfig(environmentOf(container));
 
-/** `adloom worker --queues a,b` → [a, b]; undefined for anything else. */
-function queuesOf(container: Container): QueueName[] | undefined {
+/** `adloom worker --queues a,b` → what it consumes; undefined for anything else. */
+function consumptionOf(container: Container): ReturnType<typeof parseWorkerQueues> | undefined {
   const args = container.args ?? [];
   if (args[0] !== 'worker') return undefined;
   const i = args.indexOf('--queues');
-  return parseQueues(i >= 0 ? args[i + 1] : '');
+  return parseWorkerQueues(i >= 0 ? args[i + 1] : '');
 }
+const queuesOf = (container: Container): QueueName[] | undefined => consumptionOf(container)?.queues;
 
 const workers = ofKind<Workload>('Deployment').flatMap((d) =>
   adloomContainers(d)
@@ -208,6 +210,15 @@ describe('infra/k8s', () => {
         expect(config.ADLOOM_SERVICES).toBe('external');
       }
     }
+  });
+
+  it('consumes the engagement stream on the CPU workers, never on GPU nodes', () => {
+    const consuming = ofKind<Workload>('Deployment').flatMap((d) =>
+      adloomContainers(d)
+        .filter((c) => consumptionOf(c)?.engagement)
+        .map(() => d.metadata.name),
+    );
+    expect(consuming).toEqual(['adloom-worker-cpu']);
   });
 
   it('runs every queue somewhere, generate only on GPU nodes, one job per GPU', () => {

@@ -9,12 +9,7 @@ import { StorageModule } from '@adloom/storage';
 import { QueueModule } from '@adloom/queue';
 import { AuthModule } from '@adloom/auth';
 import { OpsModule } from '@adloom/ops';
-import {
-  BodyPolicyInterceptor,
-  IdempotencyInterceptor,
-  ProblemFilter,
-  ZodPipe,
-} from '@adloom/http';
+import { BodyPolicyInterceptor, IdempotencyInterceptor, ProblemFilter, ZodPipe } from '@adloom/http';
 import { FEATURE_MODULES } from './features';
 
 const QUIET_PATHS = /^\/(health|metrics|console)/;
