@@ -473,6 +473,7 @@ describe('hardening: a hostile client changes nothing and gets clear 4xx answers
     },
     'PATCH /v1/campaigns/{id}': { name: 'Renamed', budget: { maxVariants: 5, maxGenerationSeconds: 60 } },
     'POST /v1/campaigns/{id}/variants/approve': { variantIds: [ids.variants] },
+    'POST /v1/campaigns/{id}/tags': { segment: 'runners', format: '9x16', name: 'Hostile tag' },
     'POST /v1/variants/{id}/reject': { reason: 'off brand' },
     'PUT /v1/content-policy': {
       blockedTerms: ['cheap'],

@@ -46,11 +46,13 @@ export const tagQuerySchema = z.object({
   ts: macro.optional().describe('Timestamp, e.g. [TIMESTAMP]; ignored'),
 });
 
-export const createTagSchema = z.object({
-  segment,
-  format: format.optional(),
-  name: z.string().max(200).optional().describe('Where the tag is used, for people'),
-});
+export const createTagSchema = z
+  .object({
+    segment,
+    format: format.optional(),
+    name: z.string().max(200).optional().describe('Where the tag is used, for people'),
+  })
+  .strict();
 export const tagIdParamsSchema = z.object({
   id: z.guid('must be a UUID'),
   tagId: z.guid('must be a UUID'),
