@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { PROCEDURAL_MODEL } from '@adloom/generation';
 import { baseClipSize, promptHash } from '@adloom/planner';
 import { generateSigningKey, verifySignedManifest } from '@adloom/provenance';
 import { ObjectStore } from '@adloom/storage';
@@ -395,7 +396,7 @@ describe('compose and provenance', () => {
       // A clip the cache says is ready, so generation reuses it and compose receives these bytes.
       const hash = promptHash(
         'procedural',
-        '',
+        PROCEDURAL_MODEL,
         { durationMs: DURATION_MS, ...baseClipSize([...FORMATS]) },
         example.prompt,
       );
@@ -405,8 +406,16 @@ describe('compose and provenance', () => {
         api.config.DATABASE_URL!,
         `INSERT INTO clip (workspace_id, prompt_hash, generator, model, status, s3_key, sha256, bytes, width, height,
                            duration_ms)
-         VALUES ($1, $2, 'procedural', '', 'ready', $3, $4, $5, 1280, 720, $6)`,
-        [workspaceId, hash, clipKey, sha256(example.clip), example.clip.length, DURATION_MS],
+         VALUES ($1, $2, 'procedural', $7, 'ready', $3, $4, $5, 1280, 720, $6)`,
+        [
+          workspaceId,
+          hash,
+          clipKey,
+          sha256(example.clip),
+          example.clip.length,
+          DURATION_MS,
+          PROCEDURAL_MODEL,
+        ],
       );
       const seeded = await seedCampaign(api.config.DATABASE_URL!, {
         prompts: [example.prompt],

@@ -91,11 +91,15 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 }
 
-/** The body as JSON for hashing; a body too deep to serialise is the caller's fault, not a 500. */
+/**
+ * The body as JSON for hashing; a body too deep to serialise is the caller's fault, not a 500. A body
+ * that refuses to be hashed (an upload's stream) says why itself.
+ */
 function serialised(body: unknown): string {
   try {
     return JSON.stringify(body ?? null);
-  } catch {
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
     throw new CommonError('unprocessable', 'The body is nested too deeply.', { field: 'body' });
   }
 }
