@@ -107,8 +107,9 @@ describe('the optimiser', () => {
       `SELECT count(*)::int AS n FROM allocation_history WHERE campaign_id = $1`,
       [campaign.campaignId],
     );
-    // A snapshot per run while the split moves, fewer once it has settled.
-    expect(history[0].n).toBeGreaterThanOrEqual(5);
+    // A snapshot when the split moves (arms too little known to judge keep equal shares for the first
+    // runs, so it moves in fewer of them), none for runs that leave it where it was.
+    expect(history[0].n).toBeGreaterThanOrEqual(2);
     expect(history[0].n).toBeLessThanOrEqual(20);
     const [flags] = await sql<{ srm_flag: boolean }>(
       api.config.DATABASE_URL!,
